@@ -1,0 +1,16 @@
+"""pytest mode. DATABASE_URL / REDIS_URL are set by `make test` when the services answer."""
+
+from .base import *  # noqa: F401,F403
+from .base import VAR_DIR
+
+CRM_ENVIRONMENT = "test"
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Unit tests run Celery tasks in process; the integration test starts a real worker and
+# points it at Redis itself.
+CELERY_TASK_ALWAYS_EAGER = True
+MEDIA_ROOT = str(VAR_DIR / "test-media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,53 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import BusinessFormat, Customer, CustomerStatus, Grade, Network, Territory, User
+
+
+def search_customers(queryset, value: str):
+    """Code, name, licence, owner, phone, or pinyin initials of the store name."""
+    value = (value or "").strip()
+    if not value:
+        return queryset
+    condition = (
+        Q(code__istartswith=value)
+        | Q(name__icontains=value)
+        | Q(license_no__startswith=value)
+        | Q(owner__icontains=value)
+        | Q(phone__contains=value)
+    )
+    if value.isascii() and value.isalpha():
+        condition |= Q(name_initials__startswith=value.lower())
+    return queryset.filter(condition)
+
+
+class CustomerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, label=_("Grade"))
+    territory = django_filters.ModelChoiceFilter(queryset=Territory.objects.none(),
+                                                 label=_("Territory"))
+    manager = django_filters.ModelChoiceFilter(queryset=User.objects.none(),
+                                               label=_("Customer manager"))
+    status = django_filters.ChoiceFilter(choices=CustomerStatus.choices, label=_("Status"))
+    network = django_filters.ChoiceFilter(choices=Network.choices, label=_("Network"))
+    business_format = django_filters.ChoiceFilter(choices=BusinessFormat.choices,
+                                                  label=_("Business format"))
+    order_weekday = django_filters.NumberFilter(label=_("Order weekday"))
+
+    class Meta:
+        model = Customer
+        fields = ["q", "grade", "territory", "manager", "status", "network",
+                  "business_format", "order_weekday"]
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, user=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        user = user or getattr(request, "user", None)
+        if user is not None:
+            from .selectors import managers_visible_to, territories_visible_to
+
+            self.filters["territory"].queryset = territories_visible_to(user)
+            self.filters["manager"].queryset = managers_visible_to(user)
+
+    def filter_q(self, queryset, name, value):
+        return search_customers(queryset, value)

@@ -1,0 +1,388 @@
+"""Organisation, users and the retail customer record (客户档案).
+
+Customers sit at the bottom of the app graph: orders, visits, complaints and reports all
+read from here. Purchases per store per month and churn warnings live here too, so that
+grading and churn can work from a few rows per store without importing other apps.
+"""
+
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .validators import validate_customer_code, validate_license_no, validate_phone
+
+
+class Department(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("marketing department")  # 营销部
+        verbose_name_plural = _("marketing departments")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Territory(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="territories",
+        verbose_name=_("department"),
+    )
+
+    class Meta:
+        verbose_name = _("territory")  # 片区/线路
+        verbose_name_plural = _("territories")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Role(models.TextChoices):
+    MANAGER = "manager", _("Customer manager")  # 客户经理
+    CLERK = "clerk", _("Order clerk")  # 电话订货员
+    SUPERVISOR = "supervisor", _("Supervisor")  # 营销部主任
+    ADMIN = "admin", _("Administrator")  # 系统管理员
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="staff",
+        verbose_name=_("department"),
+    )
+    # A clerk calls the stores of these territories; a manager works in them.
+    territories = models.ManyToManyField(
+        Territory, blank=True, related_name="staff", verbose_name=_("territories")
+    )
+    employee_no = models.CharField(_("employee number"), max_length=20, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    # Where a manager's route starts (office or home), for the visit planner.
+    start_latitude = models.DecimalField(
+        _("route start latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    start_longitude = models.DecimalField(
+        _("route start longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        full = self.get_full_name()
+        return f"{full} ({self.username})" if full else self.username
+
+    def get_full_name(self) -> str:
+        # Chinese names are family name first, with no space.
+        return f"{self.last_name}{self.first_name}".strip()
+
+    @property
+    def is_admin_role(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN
+
+
+class Network(models.TextChoices):
+    URBAN = "urban", _("Urban network")  # 城网
+    RURAL = "rural", _("Rural network")  # 农网
+
+
+class BusinessFormat(models.TextChoices):
+    CONVENIENCE = "convenience", _("Convenience store")  # 便利店
+    TOBACCO_LIQUOR = "tobacco_liquor", _("Tobacco and liquor shop")  # 烟酒店
+    SUPERMARKET = "supermarket", _("Supermarket")  # 超市
+    GROCERY = "grocery", _("Grocery kiosk")  # 食杂店
+    ENTERTAINMENT = "entertainment", _("Entertainment venue")  # 娱乐服务类
+    OTHER = "other", _("Other")
+
+
+class CustomerStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    CLOSED = "closed", _("Closed")
+
+
+class OrderChannel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    ONLINE = "online", _("Online")
+    VISIT = "visit", _("At visit")
+
+
+class SettlementMethod(models.TextChoices):
+    CASH = "cash", _("Cash on delivery")
+    BANK = "bank", _("Bank transfer")
+    ELECTRONIC = "electronic", _("Electronic settlement")
+
+
+class DeliveryMethod(models.TextChoices):
+    DOOR = "door", _("Delivered to the store")
+    PICKUP = "pickup", _("Picked up")
+
+
+class Temperament(models.TextChoices):
+    STABLE = "stable", _("Stable")  # 稳定型
+    FLEXIBLE = "flexible", _("Flexible")  # 灵活型
+    RIGID = "rigid", _("Rigid")  # 呆板型
+    HESITANT = "hesitant", _("Hesitant")  # 犹豫型
+    IRRITABLE = "irritable", _("Irritable")  # 暴躁型
+
+
+class Rating(models.TextChoices):
+    GOOD = "good", _("Good")
+    FAIR = "fair", _("Fair")
+    POOR = "poor", _("Poor")
+
+
+class Grade(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+
+
+WEEKDAYS = [
+    (1, _("Monday")), (2, _("Tuesday")), (3, _("Wednesday")), (4, _("Thursday")),
+    (5, _("Friday")), (6, _("Saturday")), (7, _("Sunday")),
+]
+
+
+class Customer(models.Model):
+    # Basic information (基本信息)
+    code = models.CharField(
+        _("customer code"), max_length=20, unique=True, validators=[validate_customer_code]
+    )  # 客户编码
+    name = models.CharField(_("store name"), max_length=100)  # 店名
+    # Pinyin initials of the store name, so "bld" finds 百利达便利店.
+    name_initials = models.CharField(_("name initials"), max_length=100, blank=True,
+                                     db_index=True, editable=False)
+    license_no = models.CharField(
+        _("licence number"), max_length=30, unique=True, validators=[validate_license_no]
+    )  # 许可证号
+    owner = models.CharField(_("operator"), max_length=50)  # 经营者
+    legal_representative = models.CharField(_("legal representative"), max_length=50,
+                                            blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True,
+                             validators=[validate_phone])
+    address = models.CharField(_("address"), max_length=200)
+    business_hours = models.CharField(_("business hours"), max_length=50, blank=True)
+    shop_sign = models.CharField(_("shop sign"), max_length=100, blank=True)  # 门头
+    facility_type = models.CharField(_("facility type"), max_length=50, blank=True)
+    business_format = models.CharField(_("business format"), max_length=20,
+                                       choices=BusinessFormat.choices,
+                                       default=BusinessFormat.CONVENIENCE)  # 业态
+    network = models.CharField(_("network"), max_length=10, choices=Network.choices,
+                               default=Network.URBAN)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))],
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
+    )
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="customers",
+                                  verbose_name=_("territory"))
+    manager = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="customers",
+        verbose_name=_("customer manager"), limit_choices_to={"role": Role.MANAGER},
+    )
+    status = models.CharField(_("status"), max_length=10, choices=CustomerStatus.choices,
+                              default=CustomerStatus.ACTIVE)
+
+    # Business handling (业务处理)
+    standard_class = models.CharField(_("standard class"), max_length=20, blank=True)
+    order_weekday = models.PositiveSmallIntegerField(
+        _("order weekday"), choices=WEEKDAYS, default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(7)],
+    )
+    delivery_weekday = models.PositiveSmallIntegerField(
+        _("delivery weekday"), choices=WEEKDAYS, null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(7)],
+    )
+    order_channel = models.CharField(_("order channel"), max_length=10,
+                                     choices=OrderChannel.choices, default=OrderChannel.PHONE)
+    settlement_method = models.CharField(_("settlement method"), max_length=12,
+                                         choices=SettlementMethod.choices,
+                                         default=SettlementMethod.ELECTRONIC)
+    delivery_method = models.CharField(_("delivery method"), max_length=10,
+                                       choices=DeliveryMethod.choices,
+                                       default=DeliveryMethod.DOOR)
+    delivery_time = models.CharField(_("delivery time"), max_length=50, blank=True)
+
+    # Operating information (经营信息)
+    operator_background = models.TextField(_("operator background"), blank=True)
+    education = models.CharField(_("education"), max_length=50, blank=True)
+    family = models.CharField(_("family"), max_length=100, blank=True)
+    personality = models.CharField(_("personality"), max_length=100, blank=True)
+    temperament = models.CharField(_("temperament"), max_length=10,
+                                   choices=Temperament.choices, blank=True)
+    needs = models.TextField(_("needs"), blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction (1-5)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    gross_margin_percent = models.DecimalField(
+        _("gross margin %"), max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    brands_stocked = models.PositiveSmallIntegerField(_("brands on shelf"), null=True,
+                                                      blank=True)  # 品牌上柜数
+    sales_structure = models.CharField(_("sales structure"), max_length=200, blank=True)
+    lawful_operation = models.CharField(_("lawful operation"), max_length=10,
+                                        choices=Rating.choices, blank=True)  # 守法经营
+    price_compliance = models.CharField(_("price compliance"), max_length=10,
+                                        choices=Rating.choices, blank=True)  # 价格执行
+    new_product_listing = models.CharField(_("new product listing"), max_length=10,
+                                           choices=Rating.choices, blank=True)
+    birthday = models.DateField(_("operator's birthday"), null=True, blank=True)
+    anniversary = models.DateField(_("store anniversary"), null=True, blank=True)
+
+    # Credit (信誉)
+    registered_capital = models.DecimalField(_("registered capital (yuan)"), max_digits=14,
+                                             decimal_places=2, null=True, blank=True,
+                                             validators=[MinValueValidator(Decimal("0"))])
+    credit_limit = models.DecimalField(_("credit limit (yuan)"), max_digits=14,
+                                       decimal_places=2, null=True, blank=True,
+                                       validators=[MinValueValidator(Decimal("0"))])
+    credit_term_days = models.PositiveSmallIntegerField(_("credit term (days)"), null=True,
+                                                        blank=True)
+    payment_terms = models.CharField(_("payment terms"), max_length=100, blank=True)
+
+    # Derived, written by the grading and ordering services (never edited by hand).
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, blank=True,
+                             editable=False)
+    tier = models.PositiveSmallIntegerField(_("tier"), null=True, blank=True, editable=False)
+    monthly_average = models.DecimalField(_("monthly average purchase (yuan)"),
+                                          max_digits=14, decimal_places=2, null=True,
+                                          blank=True, editable=False)
+    grade_as_of = models.DateField(_("graded as of"), null=True, blank=True, editable=False)
+    last_order_date = models.DateField(_("last order date"), null=True, blank=True,
+                                       editable=False)
+    open_complaint_count = models.PositiveIntegerField(_("open complaints"), default=0,
+                                                       editable=False)
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(
+        excluded_fields=["name_initials", "updated_at", "grade_as_of", "monthly_average",
+                         "last_order_date", "open_complaint_count", "tier"],
+        verbose_name=_("historical customer"),
+    )
+
+    class Meta:
+        verbose_name = _("retail customer")  # 零售客户
+        verbose_name_plural = _("retail customers")
+        ordering = ["code"]
+        indexes = [
+            models.Index(fields=["manager", "status"]),
+            models.Index(fields=["territory", "status", "order_weekday"]),
+            models.Index(fields=["grade"]),
+            models.Index(fields=["status", "last_order_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == CustomerStatus.ACTIVE
+
+
+class MonthlyPurchase(models.Model):
+    """Purchases of one store in one calendar month, kept current by the order services.
+
+    Grading reads these rows instead of re-summing order lines.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE,
+                                 related_name="monthly_purchases",
+                                 verbose_name=_("customer"))
+    month = models.DateField(_("month"), help_text=_("First day of the month."))
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2,
+                                 default=Decimal("0"))
+    cartons = models.IntegerField(_("cartons"), default=0)
+    orders = models.IntegerField(_("orders"), default=0)
+
+    class Meta:
+        verbose_name = _("monthly purchase")
+        verbose_name_plural = _("monthly purchases")
+        ordering = ["customer", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "month"],
+                                    name="uniq_monthly_purchase"),
+            models.CheckConstraint(condition=Q(month__day=1), name="monthly_purchase_first_day"),
+        ]
+        indexes = [models.Index(fields=["month"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m} {self.amount}"
+
+
+class ChurnReason(models.TextChoices):
+    NO_ORDER = "no_order", _("No order for several cycles")  # 断订
+    PURCHASE_DROP = "purchase_drop", _("Purchases falling")
+    GRADE_DROP = "grade_drop", _("Grade dropped")
+    COMPLAINT_OPEN = "complaint_open", _("Complaint open too long")
+
+
+class WarningStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    RESOLVED = "resolved", _("Resolved")
+    DISMISSED = "dismissed", _("Dismissed as false alarm")
+
+
+OPEN_WARNING_STATUSES = [WarningStatus.OPEN, WarningStatus.ACKNOWLEDGED]
+
+
+class ChurnWarning(models.Model):
+    """A warning that a store may be lost (客户流失预警), worked by its manager."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE,
+                                 related_name="churn_warnings", verbose_name=_("customer"))
+    reason = models.CharField(_("reason"), max_length=20, choices=ChurnReason.choices)
+    score = models.PositiveSmallIntegerField(
+        _("score"), validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    owner = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="churn_warnings", verbose_name=_("owner"))
+    status = models.CharField(_("status"), max_length=15, choices=WarningStatus.choices,
+                              default=WarningStatus.OPEN)
+    as_of = models.DateField(_("as of"))
+    raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    handled_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("handled by"))
+    resolved_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+
+    class Meta:
+        verbose_name = _("churn warning")
+        verbose_name_plural = _("churn warnings")
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "reason"],
+                condition=Q(status__in=["open", "acknowledged"]),
+                name="one_open_warning_per_store_and_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "status"]),
+                   models.Index(fields=["status", "reason"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.reason} {self.status}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_WARNING_STATUSES

@@ -1,0 +1,3 @@
+app_name = "phone_orders"
+
+urlpatterns: list = []
