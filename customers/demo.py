@@ -39,7 +39,8 @@ TERRITORY_OFFSETS = {
     "T05": (-0.05, 0.05), "T06": (0.07, 0.12), "T07": (0.15, -0.05), "T08": (-0.12, 0.02),
     "T09": (0.0, 0.45), "T10": (0.0, -0.5), "T11": (0.2, 0.2), "T12": (0.35, 0.1),
 }
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏"
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁"
+            "谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏")
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅玉兰志刚海燕春林德胜小龙"
 SHOP_WORDS = ["鑫源", "福满", "好邻居", "聚兴", "旺财", "金叶", "百利达", "德顺", "万家",
               "隆盛",
@@ -139,7 +140,8 @@ def seed_customers(*, count: int, rng: random.Random, territories: dict, users: 
         lat, lon = _territory_centre(territory.code)
         spread = 0.03 if not rural else 0.08
         if rural:
-            address = f"{territory.name[:2]}{rng.choice(['青山', '白沙', '永安', '大瑶', '花明'])}" \
+            village = rng.choice(["青山", "白沙", "永安", "大瑶", "花明"])
+            address = f"{territory.name[:2]}{village}" \
                       f"{rng.choice(TOWNS)}{rng.randint(1, 30)}组{rng.randint(1, 200)}号"
         else:
             address = f"长沙市{rng.choice(ROADS)}{rng.randint(1, 999)}号"
