@@ -101,7 +101,7 @@ def validate(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], int]:
     rows["amount"] = frame["amount"].where(amount_ok)
 
     good = ~(bad_date | rows["customer_id"].isna())
-    cycles = (dates - pd.to_timedelta(dates.dt.dayofweek, unit="D")).dt.date
+    cycles = (dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")).dt.date
     rows["cycle_start"] = cycles
     # One order per store per cycle: two order dates in one week cannot both be orders.
     keyed = pd.DataFrame({"customer": rows["customer_id"], "cycle": cycles,
@@ -161,6 +161,9 @@ def _load_postgresql(rows: pd.DataFrame, result: ImportResult, report) -> None:
     buffer.seek(0)
     now = timezone.now()
     with connection.cursor() as cursor:
+        # ON COMMIT DROP does not fire inside an enclosing transaction (tests, callers
+        # that batch several imports), so the tables are also dropped explicitly.
+        cursor.execute("DROP TABLE IF EXISTS order_import_stage, order_import_new")
         cursor.execute(
             "CREATE TEMP TABLE order_import_stage (customer_id bigint, cycle_start date, "
             "order_date date, product_id bigint, cartons integer, amount numeric(14, 2)) "
@@ -204,6 +207,7 @@ def _load_postgresql(rows: pd.DataFrame, result: ImportResult, report) -> None:
         result.lines_created = cursor.rowcount
         report("summing", 90)
         _purchases_recompute_sql(cursor)
+        cursor.execute("DROP TABLE order_import_stage, order_import_new")
 
 
 def _purchases_recompute_sql(cursor) -> None:
