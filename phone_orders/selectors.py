@@ -351,3 +351,13 @@ def imports_visible_to(user) -> QuerySet[OrderImport]:
     if not user.is_admin_role:
         return OrderImport.objects.none()
     return OrderImport.objects.select_related("created_by")
+
+
+def order_takers_visible_to(user) -> QuerySet:
+    """Users who may appear as "taken by" in the order filters of this user."""
+    takers = UserModel.objects.filter(role__in=[Role.CLERK, Role.MANAGER]).order_by("username")
+    if user.is_admin_role:
+        return takers
+    if user.role == Role.SUPERVISOR:
+        return takers.filter(department_id=user.department_id)
+    return takers.filter(pk=user.pk)
