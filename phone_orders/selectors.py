@@ -190,6 +190,21 @@ def suggested_quantities(*, customer: Customer, orders: int = 4) -> dict[int, in
     return {row["product_id"]: max(1, round(row["total"] / len(recent))) for row in totals}
 
 
+def with_suggestions(offers: list[SkuOffer], suggested: dict[int, int]) -> list[SkuOffer]:
+    for offer in offers:
+        offer.suggested = suggested.get(offer.product.pk)
+    return offers
+
+
+def suggested_lines(*, customer: Customer, suggested: dict[int, int]) -> list[SkuOffer]:
+    """The store's usual SKUs with the suggested cartons, those on sale first."""
+    products = Product.objects.filter(pk__in=suggested).order_by("code")
+    offers = with_suggestions(_offers(customer=customer, products=products,
+                                      cycle_start=current_cycle()), suggested)
+    offers.sort(key=lambda o: (not o.on_sale, o.out_of_stock, -(o.suggested or 0)))
+    return offers
+
+
 def not_yet_ordered(*, customer: Customer, order: Order | None, limit: int = 12) -> list[SkuOffer]:
     """"What else do you have?": SKUs in stock this cycle in the store's usual price bands
     that are not on today's order, the store's new-to-it and new products first."""
