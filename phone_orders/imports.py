@@ -21,7 +21,7 @@ from crm_project.errors import BusinessError
 from customers.models import Customer
 
 from .models import ImportStatus, Order, OrderImport, OrderLine, OrderSource, OrderStatus, Product
-from .services import last_order_dates_recompute, monthly_purchases_recompute
+from .services import last_order_dates_recompute
 
 COLUMNS = ["customer_code", "order_date", "sku_code", "cartons", "amount"]
 MAX_REPORTED_ERRORS = 100_000
@@ -143,16 +143,26 @@ def import_orders(path: str | Path, *, file_name: str | None = None,
             .agg(cartons=("cartons", "sum"),
                  amount=("amount", lambda s: str(sum(Decimal(v) for v in s)))))
     report("loading", 50)
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            _load_postgresql(rows, result, report)
-        else:
-            _load_orm(rows, result)
+    load_rows(rows, result=result, progress=report)
     report("done", 100)
     return result
 
 
-def _load_postgresql(rows: pd.DataFrame, result: ImportResult, report) -> None:
+def load_rows(rows: pd.DataFrame, *, result: ImportResult | None = None,
+              source: str = OrderSource.IMPORT, progress=None) -> ImportResult:
+    """Write checked order lines (customer_id, cycle_start, order_date, product_id, cartons,
+    amount as text) as confirmed orders, skipping stores and cycles that have one."""
+    result = result or ImportResult(total_rows=len(rows))
+    report = progress or (lambda stage, percent: None)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            _load_postgresql(rows, result, report, source)
+        else:
+            _load_orm(rows, result, source)
+    return result
+
+
+def _load_postgresql(rows: pd.DataFrame, result: ImportResult, report, source: str) -> None:
     order_table = Order._meta.db_table
     line_table = OrderLine._meta.db_table
     buffer = io.StringIO()
@@ -187,7 +197,7 @@ def _load_postgresql(rows: pd.DataFrame, result: ImportResult, report) -> None:
             )
             INSERT INTO order_import_new SELECT id, customer_id, cycle_start FROM inserted
             """,
-            [OrderStatus.CONFIRMED, OrderSource.IMPORT, now, now, now],
+            [OrderStatus.CONFIRMED, source, now, now, now],
         )
         result.orders_created = cursor.rowcount
         cursor.execute("SELECT count(*) FROM (SELECT DISTINCT customer_id, cycle_start "
@@ -249,40 +259,64 @@ def _purchases_recompute_sql(cursor) -> None:
     )
 
 
-def _load_orm(rows: pd.DataFrame, result: ImportResult) -> None:
-    """The SQLite path (laptop demo): the same result with bulk_create."""
-    live = set(Order.objects.filter(status__in=[OrderStatus.DRAFT, OrderStatus.CONFIRMED])
+def _load_orm(rows: pd.DataFrame, result: ImportResult, source: str) -> None:
+    """The SQLite path (laptop demo): the same result with bulk_create, column-wise."""
+    customer_ids = [int(c) for c in rows["customer_id"].unique()]
+    live = set(Order.objects.filter(status__in=[OrderStatus.DRAFT, OrderStatus.CONFIRMED],
+                                    customer_id__in=customer_ids)
                .values_list("customer_id", "cycle_start"))
+    keys = list(zip(rows["customer_id"], rows["cycle_start"], strict=True))
+    fresh = rows[[key not in live for key in keys]] if live else rows
+    rows = fresh.assign(amount_dec=fresh["amount"].map(Decimal))
+    orders = (rows.groupby(["customer_id", "cycle_start"], sort=False)
+              .agg(order_date=("order_date", "min"), cartons=("cartons", "sum"),
+                   amount=("amount_dec", "sum")).reset_index())
+    result.orders_skipped = len({k for k in keys if k in live})
     now = timezone.now()
-    grouped = rows.groupby(["customer_id", "cycle_start"], sort=False)
-    new_orders = []
-    for (customer_id, cycle_start), group in grouped:
-        if (customer_id, cycle_start) in live:
-            result.orders_skipped += 1
-            continue
-        amounts = [Decimal(a) for a in group["amount"]]
-        new_orders.append((Order(
-            customer_id=int(customer_id), cycle_start=cycle_start,
-            order_date=min(group["order_date"]), status=OrderStatus.CONFIRMED,
-            source=OrderSource.IMPORT, confirmed_at=now,
-            requested_cartons=int(group["cartons"].sum()),
-            granted_cartons=int(group["cartons"].sum()), total_amount=sum(amounts),
-        ), group, amounts))
-    Order.objects.bulk_create([o for o, _g, _a in new_orders], batch_size=1000)
-    lines = []
-    for order, group, amounts in new_orders:
-        for product_id, cartons, amount in zip(group["product_id"], group["cartons"], amounts,
-                                               strict=True):
-            lines.append(OrderLine(
-                order=order, product_id=int(product_id), requested_cartons=int(cartons),
-                granted_cartons=int(cartons), amount=amount,
-                unit_price=(amount / int(cartons)).quantize(Decimal("0.01"))))
-    OrderLine.objects.bulk_create(lines, batch_size=2000)
-    result.orders_created = len(new_orders)
-    result.lines_created = len(lines)
-    pairs = {(o.customer_id, o.order_date.replace(day=1)) for o, _g, _a in new_orders}
-    monthly_purchases_recompute(pairs=pairs)
-    last_order_dates_recompute(customer_ids={o.customer_id for o, _g, _a in new_orders})
+    created = Order.objects.bulk_create([
+        Order(customer_id=int(row.customer_id), cycle_start=row.cycle_start,
+              order_date=row.order_date, status=OrderStatus.CONFIRMED, source=source,
+              confirmed_at=now, requested_cartons=int(row.cartons),
+              granted_cartons=int(row.cartons), total_amount=row.amount)
+        for row in orders.itertuples(index=False)
+    ], batch_size=2000)
+    order_ids = {(o.customer_id, o.cycle_start): o.pk for o in created}
+    cent = Decimal("0.01")
+    OrderLine.objects.bulk_create([
+        OrderLine(order_id=order_ids[(int(row.customer_id), row.cycle_start)],
+                  product_id=int(row.product_id), requested_cartons=int(row.cartons),
+                  granted_cartons=int(row.cartons), amount=row.amount_dec,
+                  unit_price=(row.amount_dec / int(row.cartons)).quantize(cent))
+        for row in rows.itertuples(index=False)
+    ], batch_size=5000)
+    result.orders_created = len(created)
+    result.lines_created = len(rows)
+    touched = {o.customer_id for o in created}
+    monthly_purchases_rebuild(customer_ids=touched)
+    last_order_dates_recompute(customer_ids=touched)
+
+
+def monthly_purchases_rebuild(*, customer_ids: set[int]) -> None:
+    """Every month of these stores from their confirmed orders, in one aggregate query and
+    one bulk upsert (works on SQLite and PostgreSQL)."""
+    from django.db.models import Count, Sum
+    from django.db.models.functions import TruncMonth
+
+    from customers.models import MonthlyPurchase
+
+    ids = list(customer_ids)
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        totals = (Order.objects.filter(status=OrderStatus.CONFIRMED, customer_id__in=chunk)
+                  .annotate(month=TruncMonth("order_date")).values("customer_id", "month")
+                  .annotate(amount=Sum("total_amount"), cartons=Sum("granted_cartons"),
+                            orders=Count("id")).order_by())
+        MonthlyPurchase.objects.bulk_create(
+            [MonthlyPurchase(customer_id=row["customer_id"], month=row["month"],
+                             amount=row["amount"], cartons=row["cartons"],
+                             orders=row["orders"]) for row in totals],
+            batch_size=2000, update_conflicts=True, unique_fields=["customer", "month"],
+            update_fields=["amount", "cartons", "orders"])
 
 
 # --- The upload job -------------------------------------------------------------------
