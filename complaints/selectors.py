@@ -22,7 +22,7 @@ from django.utils import timezone
 from customers.models import Role
 from customers.selectors import customers_visible_to
 
-from .models import OPEN_STATUSES, Attachment, Complaint, Status
+from .models import OPEN_STATUSES, Attachment, Complaint, Kind, Severity, Status
 
 OVERDUE = (
     Q(status__in=OPEN_STATUSES)
@@ -144,6 +144,12 @@ def complaint_figures(*, complaints: QuerySet[Complaint], repeat_days: int = 90,
         "open": open_ones.count(),
         "overdue": base.filter(OVERDUE).count(),
         "by_status": by["status"], "by_kind": by["kind"], "by_severity": by["severity"],
+        "rows": {
+            "status": [(label, by["status"].get(value, 0)) for value, label in Status.choices],
+            "kind": [(label, by["kind"].get(value, 0)) for value, label in Kind.choices],
+            "severity": [(label, by["severity"].get(value, 0))
+                         for value, label in Severity.choices],
+        },
         "age": ages, "reply": reply, "resolution": resolution,
         "satisfaction": satisfaction, "repeat": repeat, "repeat_days": repeat_days,
     }
