@@ -57,6 +57,29 @@ def _advance(complaint, user, stage: str, rng, supervisor) -> None:
         services.complaint_close(complaint=complaint, user=user, review_note="已复盘")
 
 
+STEP_FIELDS = {"acknowledged": "acknowledged_at", "approved": "approved_at",
+               "carried_out": "resolved_at", "closed": "closed_at"}
+
+
+def _backdate(complaint, rng) -> None:
+    """Spread intake over the last weeks and the steps over the hours after it, so ages,
+    overdue flags and reply times look like a real desk."""
+    now = timezone.now()
+    received = now - timedelta(days=rng.randint(0, 16), hours=rng.randint(1, 10))
+    steps = list(complaint.steps.order_by("at", "pk"))
+    available_hours = (now - received).total_seconds() / 3600
+    gap = timedelta(hours=min(rng.randint(3, 30), available_hours / (len(steps) + 1)))
+    updates = {"received_at": received,
+               "first_reply_due": deadlines.first_reply_due(received),
+               "resolution_due": deadlines.resolution_due(received, complaint.severity)}
+    for index, step in enumerate(steps):
+        step.at = received + gap * index
+        step.save(update_fields=["at"])
+        if step.kind in STEP_FIELDS:
+            updates[STEP_FIELDS[step.kind]] = step.at
+    Complaint.objects.filter(pk=complaint.pk).update(**updates)
+
+
 def seed_demo(*, rng, stdout) -> None:
     stores = list(Customer.objects.filter(manager__isnull=False)
                   .select_related("manager", "territory").order_by("code")[:400])
@@ -79,13 +102,7 @@ def seed_demo(*, rng, stdout) -> None:
             stage = STAGES[index % len(STAGES)]
             _advance(complaint, store.manager, stage, rng,
                      supervisors.get(store.territory.department_id))
-            # Spread the intake dates over the last weeks so some are overdue.
-            received = timezone.now() - timedelta(days=rng.randint(0, 20),
-                                                  hours=rng.randint(0, 10))
-            Complaint.objects.filter(pk=complaint.pk).update(
-                received_at=received, first_reply_due=deadlines.first_reply_due(received),
-                resolution_due=deadlines.resolution_due(received, complaint.severity),
-            )
+            _backdate(complaint, rng)
             created += 1
     raised = services.complaint_churn_scan()
     stdout.write(f"Complaints: {created} complaints; {raised} churn warnings for long-open "
