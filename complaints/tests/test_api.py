@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.models import Attachment, Complaint, Status
 from complaints.tests.factories import PNG
@@ -53,7 +54,7 @@ def test_api_refuses_call_back_before_carried_out(manager, store):
                            format="json")
     assert response.status_code == 400
     assert response.json()["status"] == [
-        "Call the store back only after the solution has been carried out."]
+        _("Call the store back only after the solution has been carried out.")]
     assert Complaint.objects.get(pk=pk).satisfaction is None
 
 
@@ -64,7 +65,8 @@ def test_api_refuses_satisfaction_outside_range(manager, store, make_complaint, 
     response = api_as(manager).post(f"/api/complaints/{complaint.pk}/call-back/",
                                     {"satisfaction": satisfaction}, format="json")
     assert response.status_code == 400
-    assert response.json()["satisfaction"] == ["Satisfaction must be a whole number from 1 to 5."]
+    assert response.json()["satisfaction"] == [
+        _("Satisfaction must be a whole number from 1 to 5.")]
     complaint.refresh_from_db()
     assert complaint.status == Status.CARRIED_OUT
 
@@ -99,7 +101,7 @@ def test_api_intake_refuses_store_outside_scope(personas, store, persona, allowe
     store.refresh_from_db()
     assert store.open_complaint_count == (1 if allowed else 0)
     if not allowed:
-        assert response.json()["customer"] == ["You cannot take a complaint for this store."]
+        assert response.json()["customer"] == [_("You cannot take a complaint for this store.")]
 
 
 @pytest.mark.parametrize("persona,visible", [
@@ -126,7 +128,8 @@ def test_api_attach_checks_content_and_size(manager, make_complaint):
                       {"files": [SimpleUploadedFile("a.pdf", b"not a pdf at all")]},
                       format="multipart")
     assert bad.status_code == 400
-    assert "is not an image" in bad.json()["files"][0]
+    assert bad.json()["files"] == [
+        _("%(name)s is not an image (JPEG, PNG, GIF, WebP) or a PDF.") % {"name": "a.pdf"}]
     assert Attachment.objects.count() == 0
     good = client.post(f"/api/complaints/{complaint.pk}/attach/",
                        {"files": [SimpleUploadedFile("a.png", PNG)]}, format="multipart")

@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from complaints.models import Attachment, Complaint, Status
@@ -52,7 +53,7 @@ def test_intake_page_refuses_store_outside_scope_with_message(logged_in, manager
         "nature": "good_faith", "severity": "low", "description": "x"})
     assert response.status_code == 400
     assert response.context["form"].errors["customer"] == [
-        "You cannot take a complaint for this store."]
+        _("You cannot take a complaint for this store.")]
     assert Complaint.objects.count() == 0
 
 
