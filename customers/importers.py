@@ -59,9 +59,17 @@ class ImportResult:
         return not self.errors
 
 
+# Words clerks type in spreadsheets that are not the labels themselves.
+EXTRA_ALIASES = {"城网": Network.URBAN, "城市": Network.URBAN, "农网": Network.RURAL,
+                 "农村": Network.RURAL, "正常": CustomerStatus.ACTIVE,
+                 "暂停": CustomerStatus.SUSPENDED, "歇业": CustomerStatus.SUSPENDED,
+                 "注销": CustomerStatus.CLOSED}
+
+
 def _choice_aliases(choices) -> dict[str, str]:
     """Accept the stored value and the label in either language: urban, 城网, Urban network."""
-    aliases = {}
+    values = {str(value) for value, _label in choices}
+    aliases = {k: v for k, v in EXTRA_ALIASES.items() if str(v) in values}
     for value, label in choices:
         aliases[str(value).lower()] = value
         for language in ("zh-hans", "en"):
@@ -201,17 +209,18 @@ def _validate_rows(frame: pd.DataFrame, result: ImportResult) -> list[dict]:
                   % {"row": seen_licences[licence]})
         seen_codes.setdefault(code, line)
         seen_licences.setdefault(licence, line)
-        if len(result.errors) == errors_before:
-            # Field formats and ranges by the model's own validators; uniqueness is checked
-            # set-wise below.
-            candidate = Customer(**values)
-            try:
-                candidate.clean_fields(exclude=["territory", "manager"])
-            except ValidationError as invalid:
-                for name, messages in invalid.message_dict.items():
-                    column = next((c for c, f in FIELD_FOR_COLUMN.items() if f == name), name)
-                    for message in messages:
-                        error(column, message)
+        # Field formats and ranges by the model's own validators, for the fields not
+        # already reported; uniqueness is checked set-wise below.
+        reported = {FIELD_FOR_COLUMN.get(e.column, e.column)
+                    for e in result.errors[errors_before:]}
+        candidate = Customer(**{k: v for k, v in values.items() if k not in reported})
+        try:
+            candidate.clean_fields(exclude=["territory", "manager", *reported])
+        except ValidationError as invalid:
+            for name, messages in invalid.message_dict.items():
+                column = next((c for c, f in FIELD_FOR_COLUMN.items() if f == name), name)
+                for message in messages:
+                    error(column, message)
         values["_row"] = line
         rows.append(values)
 

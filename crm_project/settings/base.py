@@ -156,6 +156,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "WeekdayEnum": "customers.models.WEEKDAYS",
+        "RatingEnum": "customers.models.Rating",
+    },
 }
 
 # Business settings.
