@@ -83,7 +83,7 @@ def test_missing_column_is_refused(admin_user):
     from crm_project.errors import BusinessError
 
     with pytest.raises(BusinessError, match="license_no"):
-        customers_import(content="customer_code,name\n1,a\n".encode(), filename="x.csv",
+        customers_import(content=b"customer_code,name\n1,a\n", filename="x.csv",
                          user=admin_user)
 
 
