@@ -72,7 +72,8 @@ def test_schema_and_offline_docs_are_served(client, manager):
 
 
 def test_production_settings_pass_deploy_check():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm_project.settings.production",
+    env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+           "DJANGO_SETTINGS_MODULE": "crm_project.settings.production",
            "SECRET_KEY": "x" * 64 + "-not-a-real-secret-but-long-and-random-enough-1234",
            "ALLOWED_HOSTS": "crm.example.com",
            "DATABASE_URL": "postgres://crm@db:5432/crm"}
