@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .storage import private_storage
+
 
 class Channel(models.TextChoices):
     PHONE = "phone", _("Phone call")
@@ -227,7 +229,8 @@ class Attachment(models.Model):
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE,
                                   related_name="attachments", verbose_name=_("complaint"))
-    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    file = models.FileField(_("file"), upload_to=attachment_path, storage=private_storage,
+                            max_length=200)
     token = models.CharField(max_length=32, editable=False)
     extension = models.CharField(max_length=5, editable=False)
     content_type = models.CharField(_("type"), max_length=40)
