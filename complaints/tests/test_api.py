@@ -150,3 +150,17 @@ def test_api_filters_mine_and_overdue(manager, clerk, store, make_complaint):
     figures = client.get("/api/complaints/figures/").json()
     assert figures["total"] == 2
     assert figures["overdue"] == 1
+
+
+def test_api_intake_of_unknown_store_answers_like_out_of_scope(manager, store):
+    from django.db.models import Max
+
+    from customers.models import Customer
+
+    missing_pk = Customer.objects.aggregate(top=Max("pk"))["top"] + 1
+    response = api_as(manager).post("/api/complaints/", {
+        "customer": missing_pk, "channel": "phone", "kind": "service", "description": "x"},
+        format="json")
+    assert response.status_code == 400
+    assert response.json()["customer"] == [_("You cannot take a complaint for this store.")]
+    assert Complaint.objects.count() == 0

@@ -245,3 +245,34 @@ def test_overdue_complaint_notifies_handler_and_supervisor_once(make_complaint, 
     assert services.complaint_overdue_notify() == 0
     assert len(mailoutbox) == 1
     assert sorted(mailoutbox[0].to) == ["m@example.com", "s@example.com"]
+
+
+def test_assign_refuses_handler_outside_scope_and_keeps_the_old_one(make_complaint, manager,
+                                                                    far_territory):
+    from customers.models import Role
+    from customers.tests.factories import UserFactory
+
+    stranger = UserFactory(username="far_mgr", role=Role.MANAGER,
+                           department=far_territory.department)
+    complaint = make_complaint()
+    with pytest.raises(BusinessError) as error:
+        services.complaint_assign(complaint=complaint, user=manager, handler=stranger)
+    assert error.value.field == "handler"
+    complaint.refresh_from_db()
+    assert complaint.handler == manager
+    assert complaint.steps.filter(kind="assigned").count() == 0
+
+
+def test_acknowledge_needs_the_apology_and_a_date(make_complaint, manager):
+    complaint = make_complaint()
+    with pytest.raises(BusinessError) as error:
+        services.complaint_acknowledge(complaint=complaint, user=manager, note="  ",
+                                       expected_resolution=TOMORROW)
+    assert error.value.field == "note"
+    with pytest.raises(BusinessError) as error:
+        services.complaint_acknowledge(complaint=complaint, user=manager, note="抱歉",
+                                       expected_resolution=TOMORROW - timedelta(days=3))
+    assert error.value.field == "expected_resolution"
+    complaint.refresh_from_db()
+    assert complaint.status == Status.RECEIVED
+    assert complaint.acknowledged_at is None
