@@ -61,7 +61,8 @@ def test_console_bad_line_shows_the_message_and_writes_nothing(client, clerk, st
     client.force_login(clerk)
 
     response = client.post(f"/orders/console/{store.pk}/line/",
-                           {"sku": sku.code, "cartons": "0"}, **HTMX)
+                           {"sku": sku.code, "cartons": "0"}, HTTP_ACCEPT_LANGUAGE="en",
+                           **HTMX)
 
     assert response.status_code == 200
     assert response.context["error"] == "Cartons must be at least 1."
