@@ -30,7 +30,8 @@
   document.addEventListener("keydown", function (event) {
     const target = event.target;
     const typing = target.matches("input, textarea, select");
-    if (event.key === "/" && !typing && search()) {
+    const emptySearch = target.id === "sku-q" && !target.value;
+    if (event.key === "/" && (!typing || emptySearch) && search()) {
       event.preventDefault();
       search().focus();
       return;
