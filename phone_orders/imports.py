@@ -39,6 +39,28 @@ class ImportResult:
     orders_skipped: int = 0
 
 
+def read_sheet(uploaded_file, *, columns: list[str]) -> list[dict]:
+    """A small uploaded CSV or Excel sheet as rows of text (supply for a cycle)."""
+    name = (uploaded_file.name or "").lower()
+    if not name.endswith((".csv", ".xlsx")):
+        raise BusinessError(_("Upload a .csv or .xlsx file."), field="file")
+    try:
+        if name.endswith(".xlsx"):
+            frame = pd.read_excel(uploaded_file, dtype=str, keep_default_na=False)
+        else:
+            frame = pd.read_csv(uploaded_file, dtype=str, keep_default_na=False,
+                                encoding="utf-8-sig")
+    except Exception as error:  # pandas raises many kinds for a damaged file
+        raise BusinessError(_("The file cannot be read: %(error)s") % {"error": error},
+                            field="file") from error
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise BusinessError(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)},
+                            field="file")
+    return frame[columns].to_dict("records")
+
+
 def read_table(path: str | Path, file_name: str | None = None) -> pd.DataFrame:
     """Every cell as text, so that checks see exactly what the file says."""
     name = (file_name or str(path)).lower()

@@ -506,3 +506,34 @@ def _check_cartons_or_zero(value, *, field: str) -> int:
     if value < 0:
         raise BusinessError(_("Cartons cannot be negative."), field=field)
     return value
+
+
+@transaction.atomic
+def cycle_supply_import(*, user, cycle_start: date, rows: list[dict]) -> int:
+    """Set the supply of a cycle from rows {"sku_code", "cartons"} (an uploaded sheet):
+    every row is checked first; one bad row and nothing is saved."""
+    _check_admin(user)
+    errors, wanted = [], {}
+    products = {p.code: p for p in Product.objects.filter(
+        code__in=[str(r.get("sku_code", "")).strip() for r in rows])}
+    for number, row in enumerate(rows, start=2):
+        code = str(row.get("sku_code", "")).strip()
+        product = products.get(code)
+        if product is None:
+            errors.append({"row": number, "column": "sku_code", "reason": _("unknown SKU code")})
+        elif product.pk in wanted:
+            errors.append({"row": number, "column": "sku_code", "reason": _("appears twice")})
+        cartons = str(row.get("cartons", "")).strip()
+        if not cartons.isdigit():
+            errors.append({"row": number, "column": "cartons",
+                           "reason": _("not a whole number of cartons")})
+        elif product is not None:
+            wanted[product.pk] = (product, int(cartons))
+    if errors:
+        raise BusinessError(_("Nothing was saved: %(n)d rows are bad.")
+                            % {"n": len({e["row"] for e in errors})}, field="file",
+                            errors=errors)
+    for product, cartons in wanted.values():
+        cycle_supply_set(user=user, product=product, cycle_start=cycle_start,
+                         available=cartons)
+    return len(wanted)

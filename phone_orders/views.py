@@ -221,21 +221,27 @@ def order_detail_view(request, pk):
 def supply_view(request):
     cycle = parse_date(request.GET.get("cycle") or "") or services.current_cycle()
     cycle = services.cycle_start_for(cycle)
-    error = None
+    error, row_errors = None, []
     if request.method == "POST":
         if not request.user.is_admin_role:
             raise PermissionDenied
         try:
-            services.cycle_supply_set(
-                user=request.user, product=services.product_by_code(request.POST.get("sku")),
-                cycle_start=cycle, available=request.POST.get("available"))
+            if request.FILES.get("file"):
+                rows = imports.read_sheet(request.FILES["file"], columns=["sku_code", "cartons"])
+                services.cycle_supply_import(user=request.user, cycle_start=cycle, rows=rows)
+            else:
+                services.cycle_supply_set(
+                    user=request.user,
+                    product=services.product_by_code(request.POST.get("sku")),
+                    cycle_start=cycle, available=request.POST.get("available"))
             messages.success(request, _("Supply saved."))
             return redirect(f"{reverse('phone_orders:supply')}?cycle={cycle.isoformat()}")
         except BusinessError as exc:
-            error = str(exc.message)
+            error, row_errors = str(exc.message), exc.errors
     return render(request, "phone_orders/supply.html", {
         "cycle": cycle, "cycle_end": cycle + timedelta(days=6),
         "supplies": selectors.supply_overview(cycle_start=cycle), "error": error,
+        "row_errors": row_errors,
         "previous": cycle - timedelta(days=7), "next": cycle + timedelta(days=7),
     })
 

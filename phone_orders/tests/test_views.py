@@ -8,7 +8,14 @@ from django.utils import timezone
 from customers.models import ChurnReason, ChurnWarning
 from customers.tests.factories import CustomerFactory
 from phone_orders import services
-from phone_orders.models import CallOutcome, CallRecord, Order, OrderImport, OrderLine
+from phone_orders.models import (
+    CallOutcome,
+    CallRecord,
+    CycleSupply,
+    Order,
+    OrderImport,
+    OrderLine,
+)
 from phone_orders.tests.factories import ProductFactory, SupplyFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -214,3 +221,43 @@ def test_only_admins_upload_order_imports(client, personas, store, sku, persona,
         assert page.status_code == 200
     else:
         assert OrderImport.objects.count() == 0
+
+
+def test_admin_uploads_the_cycles_supply(client, admin_user, sku, scarce_sku):
+    client.force_login(admin_user)
+    body = f"sku_code,cartons\n{sku.code},250\n{scarce_sku.code},0\n".encode()
+
+    response = client.post("/orders/supply/", {
+        "file": SimpleUploadedFile("supply.csv", body, content_type="text/csv")})
+
+    assert response.status_code == 302
+    supplies = dict(CycleSupply.objects.values_list("product__code", "available_cartons"))
+    assert supplies == {"690001": 250, "690002": 0}
+
+
+def test_a_supply_sheet_with_a_bad_row_saves_nothing(client, admin_user, sku):
+    client.force_login(admin_user)
+    body = f"sku_code,cartons\n{sku.code},250\nNOPE,-3\n".encode()
+
+    response = client.post("/orders/supply/", {
+        "file": SimpleUploadedFile("supply.csv", body, content_type="text/csv")})
+
+    assert response.status_code == 200
+    assert [(e["row"], e["column"]) for e in response.context["row_errors"]] == [
+        (3, "sku_code"), (3, "cartons")]
+    assert CycleSupply.objects.get(product=sku).available_cartons == 100
+
+
+@pytest.mark.parametrize("persona", ["clerk", "supervisor", "manager"])
+def test_only_admins_set_supply(client, personas, sku, persona):
+    client.force_login(personas[persona])
+    response = client.post("/orders/supply/", {"sku": sku.code, "available": "5"})
+    assert response.status_code == 403
+    assert CycleSupply.objects.get(product=sku).available_cartons == 100
+
+
+@pytest.mark.parametrize("persona, expected", [
+    ("clerk", 200), ("supervisor", 200), ("admin", 200), ("manager", 403)])
+def test_who_sees_clerk_figures(client, personas, persona, expected):
+    client.force_login(personas[persona])
+    assert client.get("/orders/figures/").status_code == expected
