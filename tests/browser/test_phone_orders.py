@@ -30,7 +30,8 @@ def test_clerk_takes_an_order_from_the_keyboard(page, clerk, store):
     # and takes 3 cartons by pinyin initials, confirms with Alt+C, closes the call
     page.keyboard.press("/")
     page.keyboard.type("frw")
-    page.locator("#sku-results li[data-sku='690001']").wait_for()
+    # the search answers over htmx; allow for a loaded CI machine
+    page.locator("#sku-results li[data-sku='690001']").wait_for(timeout=30_000)
     page.keyboard.press("Enter")
     page.keyboard.type("3")
     page.keyboard.press("Enter")
