@@ -64,6 +64,14 @@ def order_events(*, order: Order):
     return order.events.select_related("user").order_by("at", "id")
 
 
+def order_changes_after_confirmation(*, order: Order | None) -> list:
+    """Line changes made after the order was confirmed, to read back to the store."""
+    if order is None or order.confirmed_at is None:
+        return []
+    return list(order.events.filter(at__gt=order.confirmed_at, action__in=[
+        "line_added", "line_changed", "line_removed"]).order_by("at", "id"))
+
+
 def customer_orders(*, user, customer: Customer, limit: int = 10) -> list[Order]:
     """A store's latest orders, newest first (the store card, the console)."""
     return list(orders_visible_to(user).filter(customer=customer)

@@ -56,6 +56,7 @@ def _console_context(request, customer, error: str | None = None) -> dict:
         "customer": customer,
         "order": order,
         "read_back": selectors.read_back(order=order) if order else None,
+        "changes": selectors.order_changes_after_confirmation(order=order),
         "previous_orders": previous,
         "suggested_lines": selectors.suggested_lines(customer=customer, suggested=suggested),
         "not_yet_ordered": selectors.with_suggestions(

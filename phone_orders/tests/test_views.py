@@ -261,3 +261,18 @@ def test_only_admins_set_supply(client, personas, sku, persona):
 def test_who_sees_clerk_figures(client, personas, persona, expected):
     client.force_login(personas[persona])
     assert client.get("/orders/figures/").status_code == expected
+
+
+def test_console_reads_back_changes_made_after_confirmation(client, clerk, store, sku):
+    order = services.order_create(user=clerk, customer=store,
+                                  lines=[services.LineRequest(sku, 2)], confirm=True)
+    client.force_login(clerk)
+
+    response = client.post(f"/orders/console/{store.pk}/line/",
+                           {"sku": sku.code, "cartons": "4"}, **HTMX)
+
+    changes = response.context["changes"]
+    assert [(e.action, e.detail["old"], e.detail["new"]) for e in changes] == [
+        ("line_changed", 2, 4)]
+    order.refresh_from_db()
+    assert (order.status, order.granted_cartons) == ("confirmed", 4)
