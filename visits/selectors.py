@@ -8,7 +8,9 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from crm_project.errors import BusinessError
 from customers.models import Customer, MonthlyPurchase, Role, User
 from customers.selectors import customers_visible_to, managers_visible_to
 from phone_orders.models import Product
@@ -281,3 +283,43 @@ def plan_vs_actual(*, user, managers: list[User], first_day: date, last_day: dat
             for key in ("planned", "done", "missed", "open", "unplanned")
         }),
     }
+
+
+def manager_for(*, user, pk=None) -> User:
+    """The manager whose plan is asked for: the user themself unless another is named."""
+    if pk in (None, "") and user.role == Role.MANAGER:
+        return user
+    if pk in (None, ""):
+        raise BusinessError(_("Choose a customer manager."), field="manager")
+    return manager_get(user=user, pk=pk)
+
+
+def visit_customer_get(*, user, pk) -> Customer:
+    """A store the user may log a visit for; anything else gets the same clear message."""
+    customer = customers_visible_to(user).filter(pk=pk).select_related("territory").first()
+    if customer is None or customer.manager_id != user.pk:
+        raise BusinessError(_("You can only log visits to your own stores."), field="customer")
+    return customer
+
+
+def default_stats_range(today: date | None = None) -> tuple[date, date]:
+    """From the Monday three weeks back to the Sunday of this week."""
+    today = today or timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    return monday - timedelta(days=21), monday + timedelta(days=6)
+
+
+def stats_managers(*, user, manager: User | None) -> list[User]:
+    if manager is not None:
+        return [manager]
+    return list(managers_visible_to(user))
+
+
+def plan_customer_get(*, user, manager: User, pk) -> Customer:
+    """A store of `manager` that the user may see, to add to the manager's plan."""
+    customer = (customers_visible_to(user).filter(pk=pk, manager=manager)
+                .select_related("territory").first())
+    if customer is None:
+        raise BusinessError(_("This store is not one of the manager's stores."),
+                            field="customer")
+    return customer

@@ -127,7 +127,8 @@ def customer_key_aims(*, customers: list[Customer]) -> dict[int, list[str]]:
         for customer in customers:
             if customer.grade in (Grade.A, Grade.B) and customer.pk not in listing:
                 aims[customer.pk].append(KeyAim.NEW_PRODUCT)
-    return aims
+    rank = {aim: n for n, aim in enumerate(KeyAim.values)}
+    return {pk: sorted(found, key=rank.__getitem__) for pk, found in aims.items()}
 
 
 def _stop_for(customer: Customer, config, aims, done_dates=(), urgent=False) -> planner.Stop:
