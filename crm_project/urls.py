@@ -17,6 +17,7 @@ api_patterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("customers.apis")),
     path("", include("customers.grading_apis")),
+    path("", include("phone_orders.catalog_apis")),
     path("", include("phone_orders.apis")),
     path("", include("visits.apis")),
     path("", include("complaints.apis")),

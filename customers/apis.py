@@ -1,1 +1,96 @@
-urlpatterns: list = []
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+
+from . import selectors, services
+from .exports import customers_to_xlsx_response
+from .filters import CustomerFilter
+from .models import Customer, Role, User
+from .serializers import (
+    CustomerHistorySerializer,
+    CustomerSerializer,
+    ReassignSerializer,
+    TerritorySerializer,
+)
+
+
+class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                      viewsets.GenericViewSet):
+    """Retail customers, scoped to the requesting user. Stores are never deleted."""
+
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilter
+    ordering_fields = ["code", "name", "monthly_average", "grade", "last_order_date",
+                       "created_at"]
+    ordering = ["code"]
+    queryset = Customer.objects.none()
+
+    def get_queryset(self):
+        return selectors.customers_visible_to(self.request.user).select_related(
+            "territory", "manager")
+
+    def perform_create(self, serializer):
+        if not services.user_can_create_customers(self.request.user):
+            raise PermissionDenied(_("You may not create customers."))
+        serializer.instance = services.customer_create(user=self.request.user,
+                                                       data=serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.customer_update(
+            customer=serializer.instance, user=self.request.user,
+            data=serializer.validated_data,
+        )
+
+    @extend_schema(responses=CustomerHistorySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        customer = self.get_object()
+        entries = selectors.customer_history(customer=customer, limit=200)
+        for entry in entries:
+            entry["who"] = entry["who"].username if entry["who"] else None
+            entry["type"] = str(entry["type"])
+            entry["changes"] = [{k: str(v) for k, v in c.items()} for c in entry["changes"]]
+        return Response(CustomerHistorySerializer(entries, many=True).data)
+
+    @extend_schema(request=ReassignSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        customer = self.get_object()
+        body = ReassignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        manager_id = body.validated_data["manager"]
+        manager = (get_object_or_404(User, pk=manager_id, role=Role.MANAGER)
+                   if manager_id is not None else None)
+        customer = services.customer_reassign(customer=customer, manager=manager,
+                                              user=request.user,
+                                              reason=body.validated_data["reason"])
+        return Response(CustomerSerializer(customer, context={"request": request}).data,
+                        status=status.HTTP_200_OK)
+
+    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument."
+                                    "spreadsheetml.sheet"): bytes})
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request):
+        """The filtered list as an Excel file, scoped like the list."""
+        return customers_to_xlsx_response(self.filter_queryset(self.get_queryset()))
+
+
+class TerritoryViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = TerritorySerializer
+    queryset = Customer.objects.none()
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.territories_visible_to(self.request.user)
+
+
+router = DefaultRouter()
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("territories", TerritoryViewSet, basename="territory")
+urlpatterns = router.urls

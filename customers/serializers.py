@@ -1,0 +1,52 @@
+from rest_framework import serializers
+
+from .models import Customer, Territory
+from .selectors import managers_visible_to, territories_visible_to
+
+READ_ONLY = ["id", "grade", "tier", "monthly_average", "grade_as_of", "last_order_date",
+             "open_complaint_count", "created_at", "updated_at"]
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A related id limited to what the requesting user may see or assign."""
+
+    def __init__(self, scope, **kwargs):
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.scope(self.context["request"].user)
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    territory = ScopedPrimaryKeyField(territories_visible_to)
+    territory_code = serializers.CharField(source="territory.code", read_only=True)
+    manager = ScopedPrimaryKeyField(managers_visible_to, allow_null=True, required=False)
+    manager_username = serializers.CharField(source="manager.username", read_only=True,
+                                             default=None)
+
+    class Meta:
+        model = Customer
+        exclude = ["name_initials"]
+        read_only_fields = READ_ONLY
+
+
+class CustomerHistorySerializer(serializers.Serializer):
+    when = serializers.DateTimeField()
+    who = serializers.CharField(allow_null=True)
+    type = serializers.CharField()
+    reason = serializers.CharField()
+    changes = serializers.ListField(child=serializers.DictField())
+
+
+class ReassignSerializer(serializers.Serializer):
+    manager = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TerritorySerializer(serializers.ModelSerializer):
+    department_code = serializers.CharField(source="department.code", read_only=True)
+
+    class Meta:
+        model = Territory
+        fields = ["id", "code", "name", "department", "department_code"]
