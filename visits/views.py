@@ -214,12 +214,13 @@ def visit_view(request, pk):
     groups = [{"code": code, "label": label,
                "items": [{"code": c, "label": t, "checked": c in checked} for c, t in items]}
               for code, label, items in ACTION_GROUPS]
+    first = [r for r in rows if r["product"].is_usual or r["price"] or r["stock"]
+             or r["errors"]]
+    # A store with no collection yet: the whole catalog is the list to fill.
+    rest = [r for r in rows if r not in first] if first else []
     return render(request, "visits/visit.html", {
         "visit": visit, "customer": visit.customer, "groups": groups,
-        "usual_rows": [r for r in rows if r["product"].is_usual or r["price"] or r["stock"]
-                       or r["errors"]],
-        "other_rows": [r for r in rows if not (r["product"].is_usual or r["price"]
-                                               or r["stock"] or r["errors"])],
+        "usual_rows": first or rows, "other_rows": rest,
         "values": values, "error_message": error_message,
         "stock": selectors.reasonable_stock_suggestion(customer=visit.customer),
         "editable": visit.status == VisitStatus.IN_PROGRESS
