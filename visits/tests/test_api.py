@@ -172,3 +172,15 @@ def test_stats_count_done_and_missed(manager, store):
     assert (totals["planned"], totals["done"], totals["missed"]) == (2, 1, 1)
     assert totals["completion"] == 0.5
     assert response.json()["minutes_by_grade"][0]["average"] == 18.0
+
+
+def test_api_names_the_stores_that_did_not_fit(placed_manager, graded_stores, settings):
+    settings.CRM_VISIT_PLANNER = {"working_weekdays": [1], "working_minutes": 25}
+
+    response = api_as(placed_manager).post("/api/visits/plan/generate/",
+                                           {"first_day": "2026-11-23"}, format="json")
+
+    unplaced = response.json()["unplaced"]
+    assert [item["customer"] for item in unplaced] == \
+        [graded_stores[1].pk, graded_stores[1].pk, graded_stores[2].pk]
+    assert graded_stores[1].name in unplaced[0]["reason"]

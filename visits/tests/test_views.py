@@ -193,3 +193,26 @@ def test_unplanned_visit_page_lists_own_stores(client, manager, store, other_sto
     html = response.content.decode()
     assert store.name in html
     assert other_store.name not in html
+
+
+@pytest.mark.parametrize("persona, moved, status", [
+    ("manager", True, 200), ("supervisor", True, 200), ("admin", True, 200),
+    ("clerk", False, 200), ("other_manager", False, 404), ("other_supervisor", False, 404),
+])
+def test_who_may_reorder_a_managers_day(client, personas, manager, territory, persona, moved,
+                                        status):
+    from customers.tests.factories import CustomerFactory
+
+    today = timezone.localdate()
+    first, second = (PlannedVisitFactory(manager=manager, date=today, sequence=n,
+                                         customer=CustomerFactory(territory=territory,
+                                                                  manager=manager))
+                     for n in (1, 2))
+    client.force_login(personas[persona])
+
+    response = client.post(reverse("visits:stop-move", args=[first.pk, "down"]),
+                           HTTP_HX_REQUEST="true")
+
+    order = list(PlannedVisit.objects.order_by("sequence").values_list("pk", flat=True))
+    assert response.status_code == status
+    assert order == ([second.pk, first.pk] if moved else [first.pk, second.pk])
