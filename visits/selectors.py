@@ -1,5 +1,6 @@
 """Every read of the visits app, scoped through customers_visible_to(user)."""
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -107,12 +108,14 @@ def route_sketch(*, stops: list[PlannedVisit], start, width: int = 320,
     if not everything:
         return {}
     lats = [p[0] for p in everything]
-    lons = [p[1] for p in everything]
+    # A degree of longitude is shorter than a degree of latitude away from the equator.
+    shrink = math.cos(math.radians(sum(lats) / len(lats)))
+    lons = [p[1] * shrink for p in everything]
     span = max(max(lats) - min(lats), max(lons) - min(lons), 0.002)
     scale = min(width - 2 * margin, height - 2 * margin) / span
 
     def xy(lat, lon):
-        return (round(margin + (lon - min(lons)) * scale, 1),
+        return (round(margin + (lon * shrink - min(lons)) * scale, 1),
                 round(height - margin - (lat - min(lats)) * scale, 1))
 
     nodes = [{"x": xy(lat, lon)[0], "y": xy(lat, lon)[1], "stop": stop}
@@ -260,7 +263,9 @@ def plan_vs_actual(*, user, managers: list[User], first_day: date, last_day: dat
         manager_ratio[manager_id][1] += (span[1] - span[0]).total_seconds() / 60
 
     def finish(bucket):
-        bucket["completion"] = _ratio(bucket["done"], bucket["planned"])
+        # Completion counts stops that were due: done or missed, not those still ahead.
+        bucket["due"] = bucket["done"] + bucket["missed"]
+        bucket["completion"] = _ratio(bucket["done"], bucket["due"])
         return bucket
 
     return {

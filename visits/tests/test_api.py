@@ -171,6 +171,7 @@ def test_stats_count_done_and_missed(manager, store):
     totals = response.json()["totals"]
     assert (totals["planned"], totals["done"], totals["missed"]) == (2, 1, 1)
     assert totals["completion"] == 0.5
+    assert totals["due"] == 2
     assert response.json()["minutes_by_grade"][0]["average"] == 18.0
 
 
