@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Avg, Count, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,9 +83,7 @@ def plan_day(*, user, manager: User, day: date) -> DayPlan:
     unplanned = list(visits_visible_to(user).filter(manager=manager, date=day,
                                                     planned_visit__isnull=True)
                      .select_related("customer"))
-    start = None
-    if manager.start_latitude is not None and manager.start_longitude is not None:
-        start = (float(manager.start_latitude), float(manager.start_longitude))
+    start = manager_start_point(manager=manager)
     back = 0
     last = next((s.customer for s in reversed(stops) if s.customer.latitude is not None), None)
     if last is not None and start is not None:
@@ -97,6 +95,19 @@ def plan_day(*, user, manager: User, day: date) -> DayPlan:
         service_minutes=sum(s.service_minutes for s in stops), return_minutes=back,
         working_minutes=config.working_minutes, sketch=route_sketch(stops=stops, start=start),
     )
+
+
+def manager_start_point(*, manager: User) -> tuple[float, float] | None:
+    """Where the manager's day starts and ends: their start point, or, when none is set,
+    the centre of their active stores (so routes still run in a sensible order)."""
+    if manager.start_latitude is not None and manager.start_longitude is not None:
+        return (float(manager.start_latitude), float(manager.start_longitude))
+    centre = (Customer.objects.filter(manager=manager, status="active",
+                                      latitude__isnull=False, longitude__isnull=False)
+              .aggregate(lat=Avg("latitude"), lon=Avg("longitude")))
+    if centre["lat"] is None:
+        return None
+    return (float(centre["lat"]), float(centre["lon"]))
 
 
 def route_sketch(*, stops: list[PlannedVisit], start, width: int = 320,

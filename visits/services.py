@@ -27,6 +27,7 @@ from phone_orders.models import Product
 from . import planner
 from .actions import ACTION_CODES
 from .models import KeyAim, PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitStatus
+from .selectors import manager_start_point
 
 DRAFT_MAX_KEYS = 200
 
@@ -82,8 +83,8 @@ class PlanOutcome:
     unplaced: list[UnplacedStore]
 
 
-def _point(obj, lat="latitude", lon="longitude"):
-    latitude, longitude = getattr(obj, lat), getattr(obj, lon)
+def _point(obj):
+    latitude, longitude = obj.latitude, obj.longitude
     if latitude is None or longitude is None:
         return None
     return (float(latitude), float(longitude))
@@ -201,7 +202,7 @@ def plan_generate(*, manager: User, user, first_day: date | None = None,
             customer_aims.append(KeyAim.MISSED_VISIT)
         stops.append(_stop_for(customer, config, customer_aims,
                                done_dates.get(customer.pk, ()), urgent))
-    start = _point(manager, "start_latitude", "start_longitude")
+    start = manager_start_point(manager=manager)
     result = planner.plan(stops, first_day=first_day, start=start, config=config, fixed=fixed)
 
     kept_by_key = {(row.date, row.customer_id): row for row in kept}
@@ -252,8 +253,7 @@ def plan_day_recompute(*, manager: User, day: date,
     stops = [_stop_for(row.customer, config, row.aims) for row in rows]
     for stop, row in zip(stops, rows, strict=True):
         stop.service_minutes = row.service_minutes
-    summary = planner.day_times(stops, day, _point(manager, "start_latitude",
-                                                   "start_longitude"), config)
+    summary = planner.day_times(stops, day, manager_start_point(manager=manager), config)
     for row, planned in zip(rows, summary.stops, strict=True):
         row.sequence, row.planned_start = planned.sequence, planned.arrival
         row.travel_minutes = planned.travel_minutes

@@ -30,3 +30,17 @@ def graded_stores(placed_manager, territory):
         store.save(update_fields=["grade"])
         stores.append(store)
     return stores
+
+
+@pytest.fixture
+def graded_stores_without_start(manager, territory):
+    """Three A stores on a line, 1 km apart; the manager has no start point."""
+    stores = []
+    for n in range(3):
+        store = CustomerFactory(territory=territory, manager=manager,
+                                latitude=Decimal("28.250000"),
+                                longitude=Decimal(f"{112.96 + 0.01 * n:.6f}"))
+        store.grade = "A"
+        store.save(update_fields=["grade"])
+        stores.append(store)
+    return stores

@@ -269,3 +269,13 @@ def test_unplanned_visit_has_no_stop(manager, store):
     visit = services.visit_start(user=manager, customer=store)
 
     assert visit.planned_visit is None
+
+
+def test_without_a_start_point_the_route_starts_from_the_centre_of_the_stores(
+        manager, graded_stores_without_start):
+    services.plan_generate(manager=manager, user=manager, first_day=MONDAY)
+
+    first_week = PlannedVisit.objects.filter(manager=manager, date__lt=MONDAY + timedelta(7))
+    travel = {str(stop.customer.longitude): stop.travel_minutes for stop in first_week}
+    # 1 km by road factor 1.3 at 20 km/h from the middle store, which is the centre.
+    assert travel == {"112.960000": 4, "112.970000": 0, "112.980000": 4}
