@@ -26,6 +26,13 @@ def test_every_message_has_a_chinese_translation(tmp_path):
             shutil.copytree(ROOT / name, tmp_path / name,
                             ignore=shutil.ignore_patterns("tests", "__pycache__", "*.mo"))
     shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
+    # At run time gettext looks a message up in every catalog (project, then apps), and an
+    # app may translate the strings of its templates/<app>/ in <app>/locale; makemessages
+    # files those under the project locale, so count what the catalogs translate before it.
+    translated: set[str] = set()
+    for po_path in tmp_path.rglob("locale/zh_Hans/LC_MESSAGES/django.po"):
+        translated |= {entry.msgid for entry in polib.pofile(str(po_path))
+                       if entry.translated() and "fuzzy" not in entry.flags}
     result = subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-location",
          "--no-obsolete"],
@@ -34,7 +41,6 @@ def test_every_message_has_a_chinese_translation(tmp_path):
              "PYTHONPATH": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr
-    translated: set[str] = set()
     extracted: set[str] = set()
     for po_path in tmp_path.rglob("locale/zh_Hans/LC_MESSAGES/django.po"):
         for entry in polib.pofile(str(po_path)):

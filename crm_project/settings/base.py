@@ -7,6 +7,7 @@ the cache lives in memory. Both are what a laptop demo needs; production sets bo
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -131,7 +132,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "complaints-churn-scan": {"task": "complaints.tasks.complaint_churn_scan_task",
+                              "schedule": crontab(hour=2, minute=30)},
+    "complaints-overdue-notify": {"task": "complaints.tasks.complaint_overdue_notify_task",
+                                  "schedule": crontab(minute=5)},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
