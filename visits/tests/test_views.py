@@ -65,6 +65,7 @@ def test_start_then_log_and_finish_a_visit(client, manager, store, product):
     assert started.url == reverse("visits:visit", args=[visit.pk])
     assert page.status_code == 200
     assert product.name in page.content.decode()
+    assert f"channel=visit&amp;visit={visit.pk}" in page.content.decode()
     assert finished.status_code == 302
     stop.refresh_from_db()
     assert stop.status == StopStatus.DONE
