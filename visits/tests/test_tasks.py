@@ -26,3 +26,16 @@ def test_roll_forward_enqueues_every_manager_after_commit(placed_manager, graded
     assert len(callbacks) == 2
     assert PlannedVisit.objects.filter(manager=placed_manager).count() == 7
     assert PlannedVisit.objects.filter(manager=other_manager).count() == 1
+
+
+def test_plan_visits_command_reports_each_manager(placed_manager, graded_stores):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("plan_visits", "--manager", placed_manager.username,
+                 "--first-day", "2026-11-23", stdout=out)
+
+    assert out.getvalue() == "mgr_owner: 7 stops planned, 0 kept, 0 missed.\n"
+    assert PlannedVisit.objects.count() == 7
