@@ -338,7 +338,7 @@ def visit_start(*, user, customer: Customer, planned_visit: PlannedVisit | None 
     else:
         planned_visit = PlannedVisit.objects.filter(
             manager=user, customer=customer, date=day, visit__isnull=True).first()
-    under_way = Visit.objects.filter(manager=user, customer=customer,
+    under_way = Visit.objects.filter(manager=user, customer=customer, date=day,
                                      status=VisitStatus.IN_PROGRESS).first()
     if under_way is not None:
         return under_way

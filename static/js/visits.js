@@ -59,6 +59,17 @@
     });
     var out = document.getElementById("stock-total");
     if (out) out.textContent = total;
+    // Compare with the reasonable stock worked out from recent weekly purchases.
+    var advice = document.getElementById("stock-advice");
+    var suggested = advice ? parseFloat(advice.dataset.suggested) : 0;
+    if (advice && suggested > 0 && total > 0) {
+      var text = total < suggested * 0.7 ? advice.dataset.low
+        : (total > suggested * 1.5 ? advice.dataset.high : "");
+      advice.textContent = text;
+      advice.hidden = !text;
+    } else if (advice) {
+      advice.hidden = true;
+    }
   }
 
   restore();

@@ -1,11 +1,13 @@
 """A manager opens today's plan, starts a visit, ticks the checklist, collects one price and
 stock line, finishes, and sees the plan updated."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from customers.models import MonthlyPurchase
 from visits.models import PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitStatus
 from visits.tests.factories import PlannedVisitFactory, ProductFactory
 
@@ -19,6 +21,9 @@ def test_manager_logs_a_planned_visit_from_the_day_page(page, manager, store):
     product = ProductFactory(code="6901028", name="芙蓉王(硬)", retail_price=Decimal("250"))
     stop = PlannedVisitFactory(manager=manager, customer=store, date=timezone.localdate(),
                                sequence=1, aims=["complaint_follow_up"])
+    for month in (date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)):
+        MonthlyPurchase.objects.create(customer=store, month=month, cartons=130,
+                                       amount=Decimal("26000"))
     login(page, manager)
 
     # when the manager opens today's visits and starts the visit
@@ -33,6 +38,9 @@ def test_manager_logs_a_planned_visit_from_the_day_page(page, manager, store):
     page.fill(f"input[name=price_{product.pk}]", "300")
     page.fill(f"input[name=stock_{product.pk}]", "6")
     assert page.locator(".price-row .price-flag").first.is_visible()
+    # 130 cartons a month is 30 a week; 6 in stock is well below 1.5 weeks' worth.
+    assert page.locator("#stock-total").inner_text() == "6"
+    assert page.locator("#stock-advice").inner_text() == "低于合理库存：建议补货"
     page.fill("textarea[name=notes]", "店主要求补货")
     page.click("#finish-visit")
     page.wait_for_url("**/visits/day/*/")
