@@ -1,5 +1,6 @@
 """Every write of the visits app: plan generation and editing, and the visit log."""
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -29,7 +30,8 @@ from .actions import ACTION_CODES
 from .models import KeyAim, PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitStatus
 from .selectors import manager_start_point
 
-DRAFT_MAX_KEYS = 200
+# A visit log with every SKU of a large catalog filled in stays well under this.
+DRAFT_MAX_BYTES = 64 * 1024
 
 
 def _price_tolerance() -> Decimal:
@@ -364,7 +366,7 @@ def visit_save_draft(*, visit: Visit, user, draft: dict) -> Visit:
     _require_own_visit(visit=visit, user=user)
     if visit.status != VisitStatus.IN_PROGRESS:
         raise BusinessError(_("This visit is already finished."))
-    if not isinstance(draft, dict) or len(draft) > DRAFT_MAX_KEYS:
+    if not isinstance(draft, dict) or len(json.dumps(draft)) > DRAFT_MAX_BYTES:
         raise BusinessError(_("The draft could not be read."), field="draft")
     Visit.objects.filter(pk=visit.pk).update(draft=draft, updated_at=timezone.now())
     visit.draft = draft

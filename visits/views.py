@@ -161,7 +161,9 @@ def unplanned_view(request):
 
 def _form_values(post) -> dict:
     """The visit log as typed: every field, lists for the checklist."""
-    values = {key: post.get(key) for key in post if key != "csrfmiddlewaretoken"}
+    # Empty fields are left out, so a draft holds only what was typed.
+    values = {key: post.get(key) for key in post
+              if key != "csrfmiddlewaretoken" and post.get(key)}
     values["actions"] = post.getlist("actions")
     return values
 

@@ -279,3 +279,13 @@ def test_without_a_start_point_the_route_starts_from_the_centre_of_the_stores(
     travel = {str(stop.customer.longitude): stop.travel_minutes for stop in first_week}
     # 1 km by road factor 1.3 at 20 km/h from the middle store, which is the centre.
     assert travel == {"112.960000": 4, "112.970000": 0, "112.980000": 4}
+
+
+def test_an_oversized_draft_is_refused(manager, store):
+    visit = services.visit_start(user=manager, customer=store)
+
+    with pytest.raises(BusinessError):
+        services.visit_save_draft(visit=visit, user=manager, draft={"notes": "x" * 70_000})
+
+    visit.refresh_from_db()
+    assert visit.draft == {}
