@@ -137,6 +137,9 @@ CELERY_BEAT_SCHEDULE: dict = {
                               "schedule": crontab(hour=2, minute=30)},
     "complaints-overdue-notify": {"task": "complaints.tasks.complaint_overdue_notify_task",
                                   "schedule": crontab(minute=5)},
+    # Every Monday night the visit plans are rolled forward for the next four weeks.
+    "visits-roll-forward": {"task": "visits.tasks.plans_roll_forward_task",
+                            "schedule": crontab(hour=1, minute=0, day_of_week=1)},
 }
 
 REST_FRAMEWORK = {
