@@ -386,6 +386,12 @@ def order_import_run(*, import_id: int) -> OrderImport:
     except BusinessError as error:
         result = ImportResult(errors=[{"row": 0, "column": "file", "reason": str(error)}],
                               bad_rows=0)
+    except Exception as error:
+        # Not left "running" forever: the job shows the failure, the task log the trace.
+        OrderImport.objects.filter(pk=import_id).update(
+            status=ImportStatus.FAILED, stage="", finished_at=timezone.now(),
+            errors=[{"row": 0, "column": "file", "reason": repr(error)[:500]}])
+        raise
     job.refresh_from_db()
     job.total_rows = result.total_rows
     job.errors = result.errors
