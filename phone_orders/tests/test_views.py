@@ -276,3 +276,22 @@ def test_console_reads_back_changes_made_after_confirmation(client, clerk, store
         ("line_changed", 2, 4)]
     order.refresh_from_db()
     assert (order.status, order.granted_cartons) == ("confirmed", 4)
+
+
+def test_an_uploaded_file_with_bad_rows_is_rejected_with_every_row_listed(
+        client, admin_user, store, sku, django_capture_on_commit_callbacks):
+    client.force_login(admin_user)
+    body = ("customer_code,order_date,sku_code,cartons,amount\n"
+            f"{store.code},2026-03-03,{sku.code},0,435.00\n"
+            f"{store.code},2026-03-10,XX,2,435.00\n").encode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/orders/imports/", {
+            "file": SimpleUploadedFile("orders.csv", body, content_type="text/csv")})
+
+    job = OrderImport.objects.get()
+    assert (job.status, job.bad_rows) == ("failed", 2)
+    page = client.get(f"/orders/imports/{job.pk}/", HTTP_HX_REQUEST="true")
+    assert [(e["row"], e["column"]) for e in page.context["errors"]] == [
+        (2, "cartons"), (3, "sku_code")]
+    assert Order.objects.count() == 0
