@@ -159,11 +159,18 @@ def import_orders(path: str | Path, *, file_name: str | None = None,
     rows["customer_id"] = rows["customer_id"].astype("int64")
     rows["product_id"] = rows["product_id"].astype("int64")
     rows["cartons"] = rows["cartons"].astype("int64")
-    # The same SKU twice on one order becomes one line.
+    # The same SKU twice on one order becomes one line. Amounts are summed exactly as
+    # integer fen (the pattern checked above guarantees at most two decimals).
+    parts = rows["amount"].str.split(".", n=1, expand=True)
+    fraction = (parts[1] if parts.shape[1] > 1 else pd.Series("", index=rows.index))
+    rows["fen"] = (parts[0].astype("int64") * 100
+                   + fraction.fillna("").str.ljust(2, "0").astype("int64"))
     rows = (rows.groupby(["customer_id", "cycle_start", "order_date", "product_id"],
                          as_index=False, sort=False)
-            .agg(cartons=("cartons", "sum"),
-                 amount=("amount", lambda s: str(sum(Decimal(v) for v in s)))))
+            .agg(cartons=("cartons", "sum"), fen=("fen", "sum")))
+    rows["amount"] = ((rows["fen"] // 100).astype(str) + "."
+                      + (rows["fen"] % 100).astype(str).str.zfill(2))
+    rows = rows.drop(columns="fen")
     report("loading", 50)
     load_rows(rows, result=result, progress=report)
     report("done", 100)

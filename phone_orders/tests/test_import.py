@@ -107,3 +107,23 @@ def test_import_command_refuses_a_bad_file(tmp_path, store, sku):
 def test_import_command_imports_a_good_file(good_file):
     call_command("import_orders", str(good_file))
     assert Order.objects.count() == 3
+
+
+def test_the_same_sku_twice_on_one_order_becomes_one_line_with_exact_sums(tmp_path, store,
+                                                                          sku):
+    path = _csv(tmp_path, (
+        f"{store.code},2026-03-03,{sku.code},1,217.5\n"
+        f"{store.code},2026-03-03,{sku.code},2,435.00\n"
+        f"{store.code},2026-03-03,690002,1,0.1\n"
+    ))
+    from phone_orders.tests.factories import ProductFactory
+
+    ProductFactory(code="690002")
+
+    result = import_orders(path)
+
+    assert (result.orders_created, result.lines_created) == (1, 2)
+    line = OrderLine.objects.get(product=sku)
+    assert (line.requested_cartons, line.amount, line.unit_price) == (3, Decimal("652.50"),
+                                                                      Decimal("217.50"))
+    assert Order.objects.get().total_amount == Decimal("652.60")
