@@ -187,6 +187,16 @@ def usual_price_bands(*, customer: Customer, weeks: int = 12) -> list[int]:
     ))
 
 
+def recently_ordered_cartons(*, customer: Customer, weeks: int = 12) -> dict[int, int]:
+    """Cartons granted per SKU in the store's confirmed orders of the last weeks."""
+    since = timezone.localdate() - timedelta(weeks=weeks)
+    rows = (OrderLine.objects.filter(order__customer=customer,
+                                     order__status=OrderStatus.CONFIRMED,
+                                     order__order_date__gte=since)
+            .values("product_id").annotate(total=Sum("granted_cartons")))
+    return {row["product_id"]: row["total"] for row in rows}
+
+
 def suggested_quantities(*, customer: Customer, orders: int = 4) -> dict[int, int]:
     """Average cartons per SKU over the store's last confirmed orders (rounded)."""
     recent = list(Order.objects.filter(customer=customer, status=OrderStatus.CONFIRMED)

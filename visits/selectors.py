@@ -15,6 +15,7 @@ from crm_project.errors import BusinessError
 from customers.models import Customer, MonthlyPurchase, Role, User
 from customers.selectors import customers_visible_to, managers_visible_to
 from phone_orders.models import Product
+from phone_orders.selectors import recently_ordered_cartons
 
 from . import planner
 from .models import PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitStatus
@@ -168,16 +169,18 @@ def plan_weeks(*, user, manager: User, first_day: date, weeks: int = 4) -> list[
 def customer_usual_products(*, customer: Customer, limit: int = 200) -> list[Product]:
     """The store's usual SKUs first, then the rest of the catalog on sale.
 
-    "Usual" is read from the store's earlier price and stock collections. When order lines
-    exist (orders app), extend this function with the SKUs the store has ordered lately;
-    the visit log and API only call this selector.
+    "Usual" means ordered in the last twelve weeks (most cartons first) or collected on an
+    earlier visit; the visit log and API only call this selector.
     """
-    counts = dict(PriceStockRecord.objects.filter(visit__customer=customer)
-                  .values("product_id").annotate(n=Count("id")).values_list("product_id", "n"))
+    ordered = recently_ordered_cartons(customer=customer)
+    collected = dict(PriceStockRecord.objects.filter(visit__customer=customer)
+                     .values("product_id").annotate(n=Count("id"))
+                     .values_list("product_id", "n"))
     products = list(Product.objects.filter(on_sale=True).order_by("brand", "code")[:limit])
-    products.sort(key=lambda p: (-counts.get(p.pk, 0), not p.is_new, p.brand, p.code))
+    products.sort(key=lambda p: (-ordered.get(p.pk, 0), -collected.get(p.pk, 0), not p.is_new,
+                                 p.brand, p.code))
     for product in products:
-        product.is_usual = counts.get(product.pk, 0) > 0
+        product.is_usual = ordered.get(product.pk, 0) > 0 or product.pk in collected
     return products
 
 
