@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from customers.selectors import customers_visible_to
-from phone_orders.models import Product
+from phone_orders.models import Order, Product
 
 from .models import Channel, Kind, Nature, Responsibility, Severity
 from .selectors import handlers_visible_to
@@ -40,11 +40,17 @@ class ComplaintForm(forms.Form):
     product = forms.ModelChoiceField(queryset=Product.objects.order_by("code"), required=False,
                                      label=_("SKU"))
     order_ref = forms.CharField(max_length=40, required=False, label=_("Order reference"))
+    order_id = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
+                                      label=_("Order"), choices=[("", "—")])
     visit_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     handler = forms.ModelChoiceField(queryset=None, required=False, label=_("Handler"),
                                      help_text=_("Empty: the store's manager."))
     files = MultipleFileField(label=_("Photos or PDF"),
                               help_text=_("JPEG, PNG, GIF, WebP or PDF."))
+
+    def clean_order_id(self):
+        value = self.cleaned_data.get("order_id")
+        return value or None
 
     def clean_customer(self):
         """The store by id. One outside the user's scope is refused by the service with
@@ -57,7 +63,16 @@ class ComplaintForm(forms.Form):
         super().__init__(*args, **kwargs)
         if fixed_customer is not None:
             self.fields["customer"].widget = forms.HiddenInput()
+            # The store's recent orders, newest first, for a complaint about one of them.
+            recent = Order.objects.filter(customer=fixed_customer).order_by("-order_date",
+                                                                             "-pk")[:10]
+            self.fields["order_id"].choices = [("", "—")] + [
+                (order.pk, f"{order.order_date:%Y-%m-%d} · {order.get_status_display()} · "
+                           f"¥{order.total_amount}")
+                for order in recent
+            ]
         else:
+            del self.fields["order_id"]
             stores = customers_visible_to(user).order_by("code").values_list("pk", "code",
                                                                               "name")[:1000]
             self.fields["customer"].widget = forms.Select(

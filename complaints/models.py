@@ -89,9 +89,13 @@ class Complaint(models.Model):
     description = models.TextField(_("description"))
     product = models.ForeignKey("phone_orders.Product", on_delete=models.PROTECT, null=True,
                                 blank=True, related_name="complaints", verbose_name=_("SKU"))
+    order = models.ForeignKey("phone_orders.Order", on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="complaints", verbose_name=_("order"))
+    # A reference the store quotes that is not an order of this system (delivery note...).
     order_ref = models.CharField(_("order reference"), max_length=40, blank=True,
                                  db_index=True)
-    visit_id = models.BigIntegerField(_("visit"), null=True, blank=True, db_index=True)
+    visit = models.ForeignKey("visits.Visit", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="complaints", verbose_name=_("visit"))
     taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                  related_name="complaints_taken", verbose_name=_("taken by"))
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,

@@ -38,7 +38,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
     class Meta:
         model = Complaint
         fields = ["id", "customer", "customer_code", "customer_name", "channel", "kind",
-                  "nature", "severity", "description", "product", "order_ref", "visit_id",
+                  "nature", "severity", "description", "product", "order", "order_ref", "visit",
                   "taken_by", "handler", "status", "overdue", "received_at",
                   "first_reply_due", "acknowledged_at", "expected_resolution",
                   "resolution_due", "cause", "responsibility", "solution", "compensation",
@@ -70,6 +70,7 @@ class ComplaintCreateSerializer(serializers.Serializer):
                                                  required=False, allow_null=True)
     order_ref = serializers.CharField(required=False, allow_blank=True, max_length=40)
     visit_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    order_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     handler = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False,
                                                  allow_null=True)
     files = serializers.ListField(child=serializers.FileField(), required=False)

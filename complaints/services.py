@@ -20,6 +20,8 @@ from customers.services import (
     churn_warning_resolve_open,
     customer_set_open_complaints,
 )
+from phone_orders.models import Order
+from visits.models import Visit
 
 from . import conf, deadlines
 from .models import (
@@ -128,6 +130,7 @@ def _attach(complaint: Complaint, upload, kind: tuple[str, str], user) -> Attach
 def complaint_create(*, user, customer: Customer, channel: str, kind: str, description: str,
                      nature: str = Nature.GOOD_FAITH, severity: str = Severity.MEDIUM,
                      product=None, order_ref: str = "", visit_id: int | None = None,
+                     order_id: int | None = None,
                      handler: User | None = None, files=()) -> Complaint:
     """Take a complaint from any channel. The store must be in the user's scope."""
     if customer is None or not customers_visible_to(user).filter(pk=customer.pk).exists():
@@ -135,12 +138,19 @@ def complaint_create(*, user, customer: Customer, channel: str, kind: str, descr
     if handler is not None and not handlers_visible_to(user).filter(pk=handler.pk).exists():
         raise BusinessError(_("This person cannot handle complaints in your scope."),
                             field="handler")
+    if visit_id is not None and not Visit.objects.filter(pk=visit_id,
+                                                         customer=customer).exists():
+        raise BusinessError(_("That visit was not made to this store."), field="visit_id")
+    if order_id is not None and not Order.objects.filter(pk=order_id,
+                                                         customer=customer).exists():
+        raise BusinessError(_("That order belongs to another store."), field="order_id")
     checked = [(upload, attachment_check(upload)) for upload in files]
     now = timezone.now()
     complaint = Complaint(
         customer=customer, channel=channel, kind=kind, nature=nature, severity=severity,
         description=(description or "").strip(), product=product,
-        order_ref=(order_ref or "").strip(), visit_id=visit_id, taken_by=user,
+        order_ref=(order_ref or "").strip(), order_id=order_id, visit_id=visit_id,
+        taken_by=user,
         handler=handler or customer.manager or user, received_at=now,
         first_reply_due=deadlines.first_reply_due(now),
         resolution_due=deadlines.resolution_due(now, severity),

@@ -83,6 +83,8 @@ def complaint_create_view(request):
     initial = {"customer": fixed.pk if fixed else None,
                "channel": channel if channel in Channel.values else None,
                "visit_id": request.GET.get("visit") if request.GET.get("visit", "").isdigit()
+               else None,
+               "order_id": request.GET.get("order") if request.GET.get("order", "").isdigit()
                else None}
     form = ComplaintForm(request.POST or None, request.FILES or None, user=request.user,
                          fixed_customer=fixed, initial=initial)

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from complaints.models import Attachment, Complaint, Status
 from complaints.tests.factories import PNG
+from visits.tests.factories import VisitFactory
 
 TOMORROW = (timezone.localdate() + timedelta(days=1)).isoformat()
 
@@ -31,16 +32,18 @@ def test_intake_page_from_phone_console_prefills_store_and_channel(logged_in, cl
     assert response.context["customer"] == store
 
 
-def test_intake_from_visit_keeps_the_visit_reference(logged_in, manager, store):
+def test_intake_from_visit_links_the_visit(logged_in, manager, store):
+    visit = VisitFactory(customer=store, manager=manager)
     client = logged_in(manager)
     response = client.post(reverse("complaints:create") + f"?customer={store.pk}", {
         "customer": store.pk, "channel": "visit", "kind": "product_quality",
         "nature": "good_faith", "severity": "high", "description": "烟有霉味",
-        "visit_id": "42", "files": SimpleUploadedFile("x.png", PNG, "image/png"),
+        "visit_id": str(visit.pk), "files": SimpleUploadedFile("x.png", PNG, "image/png"),
     })
     complaint = Complaint.objects.get()
     assert response.status_code == 302
-    assert complaint.visit_id == 42
+    assert complaint.visit == visit
+    assert list(visit.complaints.all()) == [complaint]
     assert complaint.attachments.count() == 1
     store.refresh_from_db()
     assert store.open_complaint_count == 1
@@ -166,3 +169,40 @@ def test_figures_page_counts_satisfaction_and_repeat_complainers(logged_in, supe
     assert figures["by_kind"] == {"delivery": 1, "service": 1}
     assert figures["satisfaction"]["average"] == 4
     assert [r["customer_id"] for r in figures["repeat"]] == [store.pk]
+
+
+def test_intake_refuses_a_visit_or_order_of_another_store(logged_in, manager, store,
+                                                         other_store, other_manager):
+    foreign_visit = VisitFactory(customer=other_store, manager=other_manager)
+    client = logged_in(manager)
+    response = client.post(reverse("complaints:create") + f"?customer={store.pk}", {
+        "customer": store.pk, "channel": "visit", "kind": "service",
+        "nature": "good_faith", "severity": "low", "description": "态度不好",
+        "visit_id": str(foreign_visit.pk),
+    })
+    assert response.status_code == 400
+    assert not Complaint.objects.exists()
+
+
+def test_intake_from_console_links_one_of_the_stores_orders(logged_in, clerk, store):
+    from decimal import Decimal
+
+    from phone_orders.services import LineRequest, order_create
+    from phone_orders.tests.factories import ProductFactory, SupplyFactory
+
+    sku = ProductFactory(code="690301", wholesale_price=Decimal("217.50"))
+    SupplyFactory(product=sku, available_cartons=20)
+    order = order_create(user=clerk, customer=store, lines=[LineRequest(product=sku, cartons=2)],
+                         confirm=True)
+    client = logged_in(clerk)
+    page = client.get(reverse("complaints:create"), {"customer": store.pk, "channel": "phone"})
+    assert [value for value, _ in page.context["form"].fields["order_id"].choices] == [
+        "", order.pk]
+    response = client.post(reverse("complaints:create") + f"?customer={store.pk}", {
+        "customer": store.pk, "channel": "phone", "kind": "delivery",
+        "nature": "good_faith", "severity": "medium", "description": "少送了一条",
+        "order_id": str(order.pk),
+    })
+    assert response.status_code == 302
+    assert Complaint.objects.get().order == order
+
