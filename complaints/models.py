@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .storage import private_storage
+from crm_project.storage import private_storage
 
 
 class Channel(models.TextChoices):

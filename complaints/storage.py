@@ -1,11 +1,5 @@
-"""Complaint files live in a private folder under MEDIA_ROOT with no public URL: they are
-read only through the scoped download view."""
+"""Kept so that complaints' first migration can still import it; see crm_project.storage."""
 
-from pathlib import Path
+from crm_project.storage import private_storage
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
-
-
-def private_storage() -> FileSystemStorage:
-    return FileSystemStorage(location=Path(settings.MEDIA_ROOT) / "private", base_url=None)
+__all__ = ["private_storage"]

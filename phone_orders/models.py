@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from crm_project.storage import private_storage
 from customers.models import OrderChannel
 
 
@@ -345,7 +346,7 @@ class ImportStatus(models.TextChoices):
 class OrderImport(models.Model):
     """One upload of historical orders, with its progress and its report."""
 
-    file = models.FileField(_("file"), upload_to="order_imports/")
+    file = models.FileField(_("file"), upload_to="order_imports/", storage=private_storage)
     file_name = models.CharField(_("file name"), max_length=200)
     created_by = models.ForeignKey("customers.User", on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("uploaded by"))
