@@ -488,3 +488,71 @@ def grades_write_orm(frame: pd.DataFrame, *, as_of: date, month: date,
                                  batch_size=500)
     return {"grade_changes": len(changes), "customers_updated": len(customers_changed),
             "snapshots_written": written + len(snapshots)}
+
+
+# --- Starting a run from the UI or the API (admins) --------------------------------------
+
+
+def job_run_start(*, user, kind: str, as_of: date | None) -> None:
+    """Check the request and queue the job after commit; the worker records the run."""
+    if not getattr(user, "is_admin_role", False):
+        raise PermissionDenied(_("Only an administrator may start a run."))
+    if kind not in JobKind.values:
+        raise BusinessError(_("Choose a job."), field="kind")
+    as_of = as_of or timezone.localdate()
+    validate_as_of(as_of)
+    if kind == JobKind.GRADES:
+        window = grading_window(as_of=as_of, months=grading_settings_get().window_months)
+        if grading_window_is_empty(window=window):
+            raise BusinessError(_("No purchases are recorded from %(first)s to %(last)s: "
+                                  "there is nothing to grade.")
+                                % {"first": window[0].strftime("%Y-%m"),
+                                   "last": window[-1].strftime("%Y-%m")}, field="as_of")
+    from .tasks import recompute_grades_task, scan_churn_task
+
+    task = recompute_grades_task if kind == JobKind.GRADES else scan_churn_task
+    transaction.on_commit(lambda: task.delay(as_of=as_of.isoformat(), user_id=user.pk))
+
+
+# --- Reads (scoped like every other read: from customers_visible_to) ---------------------
+
+
+def grade_snapshots_visible_to(user):
+    from .selectors import customers_visible_to
+
+    return GradeSnapshot.objects.filter(customer__in=customers_visible_to(user)).select_related(
+        "customer")
+
+
+def grade_changes_visible_to(user):
+    from .selectors import customers_visible_to
+
+    return GradeChange.objects.filter(customer__in=customers_visible_to(user)).select_related(
+        "customer")
+
+
+def customer_grade_card(*, user, customer_id: int) -> dict | None:
+    """What the store card shows: the latest snapshot (the "why"), 12 months of history
+    and the thresholds in force. None when the user may not see the store."""
+    from .selectors import customers_visible_to
+
+    customer = customers_visible_to(user).filter(pk=customer_id).first()
+    if customer is None:
+        return None
+    snapshots = list(GradeSnapshot.objects.filter(customer=customer).order_by("-month")[:12])
+    settings_row = grading_settings_get()
+    latest = snapshots[0] if snapshots else None
+    peak = max((s.monthly_average for s in snapshots), default=Decimal(0)) or Decimal(1)
+    history = [{"snapshot": s, "percent": int(s.monthly_average * 100 / peak)}
+               for s in reversed(snapshots)]
+    return {
+        "customer": customer, "latest": latest, "history": history,
+        "settings": settings_row,
+        "changes": list(GradeChange.objects.filter(customer=customer)[:5]),
+    }
+
+
+def job_runs_visible_to(user):
+    if not getattr(user, "is_admin_role", False):
+        return JobRun.objects.none()
+    return JobRun.objects.select_related("started_by")

@@ -7,6 +7,7 @@ the cache lives in memory. Both are what a laptop demo needs; production sets bo
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -131,7 +132,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Grades on the 1st of each month (a new window) and refreshed nightly (late orders).
+    "grades-monthly": {"task": "customers.recompute_grades",
+                       "schedule": crontab(minute=30, hour=1, day_of_month=1)},
+    "grades-nightly": {"task": "customers.recompute_grades",
+                       "schedule": crontab(minute=30, hour=1, day_of_month="2-31")},
+    # Churn after grading, so that tonight's downgrades are seen.
+    "churn-nightly": {"task": "customers.scan_churn", "schedule": crontab(minute=30, hour=2)},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
