@@ -145,8 +145,10 @@ def build(stdout, *, stores: int, today: date) -> None:
             cursor.execute(definition)
         cursor.execute("SELECT setval(pg_get_serial_sequence('customers_customer', 'id'), "
                        "(SELECT MAX(id) FROM customers_customer))")
-        cursor.execute("ANALYZE customers_customer")
-        cursor.execute("ANALYZE customers_monthlypurchase")
+    # A freshly loaded table would make the first job pay for setting hint bits.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (FREEZE, ANALYZE) customers_customer")
+        cursor.execute("VACUUM (FREEZE, ANALYZE) customers_monthlypurchase")
         cursor.execute("INSERT INTO bench_marker VALUES (%s, %s, %s)", [MARKER, stores, today])
     stdout.write(f"   built {stores:,} stores with 6 months of purchases in "
                  f"{time.perf_counter() - started:.0f} s\n")
@@ -168,17 +170,26 @@ def reset_results() -> None:
                        "customers_gradesnapshot, customers_jobrun")
         cursor.execute("UPDATE customers_customer SET grade = '', tier = NULL, "
                        "monthly_average = NULL, grade_as_of = NULL WHERE grade <> ''")
-        cursor.execute("VACUUM ANALYZE customers_customer")
+    vacuum_between_runs()
 
 
-def job_in_subprocess(job: str) -> dict:
+def vacuum_between_runs() -> None:
+    """What autovacuum does between two nights, done here so that runs do not overlap it."""
+    with _connection().cursor() as cursor:
+        for table in ("customers_customer", "customers_gradesnapshot",
+                      "customers_churnwarning", "customers_gradechange"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+def job_in_subprocess(job: str, as_of: date) -> dict:
     """Time one job in a fresh interpreter so that max RSS is that job's own."""
-    answer = subprocess.run([sys.executable, "-m", "benchmarks.bench_grading", job],
+    answer = subprocess.run([sys.executable, "-m", "benchmarks.bench_grading", job,
+                             as_of.isoformat()],
                             capture_output=True, text=True, check=True)
     return json.loads(answer.stdout.strip().splitlines()[-1])
 
 
-def _job_main(job: str) -> None:
+def _job_main(job: str, as_of: str) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm_project.settings.local")
@@ -190,7 +201,7 @@ def _job_main(job: str) -> None:
 
     started = time.perf_counter()
     service = recompute_grades if job == "grades" else scan_churn
-    run = service(as_of=timezone.localdate())
+    run = service(as_of=date.fromisoformat(as_of) if as_of else timezone.localdate())
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "stores": run.stores_processed,
@@ -285,26 +296,33 @@ def run(stdout) -> None:
     else:
         build(stdout, stores=STORES, today=today)
     reset_results()
+    from customers.grading import add_months, month_start
+
+    last_month = add_months(month_start(today), -1)
     results = {}
-    for label, job in [("grades, cold (every store changes)", "grades"),
-                       ("grades, nightly rerun", "grades"),
-                       ("churn scan, cold", "churn"),
-                       ("churn scan, nightly rerun", "churn")]:
-        result = job_in_subprocess(job)
-        results.setdefault(job, result)
+    for label, job, as_of in [
+            ("grades, first ever (every store graded)", "grades", last_month),
+            ("grades, monthly (new window)", "grades", today),
+            ("grades, nightly refresh", "grades", today),
+            ("churn scan, first", "churn", today),
+            ("churn scan, nightly rerun", "churn", today)]:
+        result = job_in_subprocess(job, as_of)
+        vacuum_between_runs()
+        results[label] = result
         rate = result["stores"] / result["seconds"]
-        stdout.write(f"   {label:40s} {result['seconds']:6.1f} s  {rate:10,.0f} stores/s  "
+        stdout.write(f"   {label:42s} {result['seconds']:6.1f} s  {rate:10,.0f} stores/s  "
                      f"peak {result['peak_mb']:6.0f} MB  changes {result['changes']:,}\n")
         stdout.flush()
-    for job, naive in [("grades", naive_grades), ("churn", naive_churn)]:
+    for job, label, naive in [("grades", "grades, monthly (new window)", naive_grades),
+                              ("churn", "churn scan, first", naive_churn)]:
         rate = naive(SAMPLE, today)
-        fast = results[job]["stores"] / results[job]["seconds"]
+        fast = results[label]["stores"] / results[label]["seconds"]
         stdout.write(f"   naive per-store ORM {job:6s} on {SAMPLE:,} stores: {rate:8,.0f} "
                      f"stores/s -> set-wise is {fast / rate:,.0f}x faster "
                      f"(naive for {STORES:,}: ~{STORES / rate / 60:,.0f} min)\n")
     ok = all(r["seconds"] <= 60 and r["peak_mb"] < 2048 for r in results.values())
-    stdout.write(f"   target (<= 60 s, < 2 GB per job, cold): {'met' if ok else 'NOT met'}\n")
+    stdout.write(f"   target (<= 60 s, < 2 GB, every run above): {'met' if ok else 'NOT met'}\n")
 
 
 if __name__ == "__main__":
-    _job_main(sys.argv[1])
+    _job_main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "")
