@@ -26,7 +26,7 @@ def test_manager_inbox_lists_own_open_warnings(db, login, manager, store, other_
     page = login(manager).get("/grading/warnings/")
     assert page.status_code == 200
     assert list(page.context["page_obj"]) == list(ChurnWarning.objects.filter(customer=store))
-    assert "days_since_last_order" in page.content.decode()
+    assert "未订货天数: <b>21</b>" in page.content.decode()  # evidence, readable
 
 
 @pytest.mark.parametrize("persona", ["clerk"])
