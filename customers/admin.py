@@ -1,8 +1,16 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from crm_project.errors import BusinessError
+
+from .importers import COLUMNS, customers_import
 from .models import ChurnWarning, Customer, Department, MonthlyPurchase, Territory, User
 
 
@@ -30,8 +38,15 @@ class UserAdmin(BaseUserAdmin):
     )
 
 
+class CustomerImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV or Excel file"))
+    dry_run = forms.BooleanField(label=_("Only check the file, import nothing"),
+                                 required=False)
+
+
 @admin.register(Customer)
 class CustomerAdmin(SimpleHistoryAdmin):
+    change_list_template = "admin/customers/customer/change_list.html"
     list_display = ["code", "name", "owner", "territory", "manager", "grade", "status",
                     "network", "business_format"]
     list_filter = ["status", "grade", "network", "business_format", "territory__department",
@@ -50,6 +65,42 @@ class CustomerAdmin(SimpleHistoryAdmin):
 
         obj.name_initials = name_initials(obj.name)
         super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view),
+                 name="customers_customer_import"),
+        ] + super().get_urls()
+
+    def import_view(self, request):
+        """Upload stores from CSV or Excel; a file with any bad row imports nothing."""
+        if not request.user.is_admin_role:
+            raise PermissionDenied
+        form = CustomerImportForm(request.POST or None, request.FILES or None)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = customers_import(content=upload.read(), filename=upload.name,
+                                          user=request.user,
+                                          dry_run=form.cleaned_data["dry_run"])
+            except BusinessError as error:
+                form.add_error("file", error.message)
+            else:
+                if result.ok and not form.cleaned_data["dry_run"]:
+                    messages.success(request, gettext(
+                        "%(rows)s rows imported: %(created)s created, %(updated)s updated."
+                    ) % {"rows": result.rows, "created": result.created,
+                         "updated": result.updated})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Import customers"),
+            "form": form,
+            "result": result,
+            "columns": COLUMNS,
+        }
+        return TemplateResponse(request, "admin/customers/customer/import.html", context)
 
 
 @admin.register(MonthlyPurchase)

@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +35,10 @@ def search_customers(queryset, value: str):
 
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-    grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, label=_("Grade"))
+    grade = django_filters.MultipleChoiceFilter(
+        choices=Grade.choices, label=_("Grade"),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "inline-choices"}),
+    )
     territory = django_filters.ModelChoiceFilter(queryset=Territory.objects.none(),
                                                  label=_("Territory"))
     manager = django_filters.ModelChoiceFilter(queryset=User.objects.none(),

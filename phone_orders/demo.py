@@ -1,10 +1,31 @@
-"""Demo cigarette catalog: about 80 SKUs with plausible brands, prices and origins."""
+"""Demo cigarette catalog (about 80 SKUs) and two years of weekly orders for the demo
+stores, with the current cycle's supply and quotas."""
 
+import random
+import time
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import Customer, CustomerStatus, Role, User
 from customers.pinyin import name_initials
 
-from .models import Flavour, PackType, PriceBand, Product, StickSize
+from .models import (
+    CallOutcome,
+    CallRecord,
+    CycleSupply,
+    Flavour,
+    Order,
+    OrderSource,
+    PackType,
+    PriceBand,
+    Product,
+    StickSize,
+    StoreQuota,
+)
 
 # brand, origin, flavour, [(variant, retail yuan per carton, pack, colour, size)]
 BRANDS = [
@@ -107,3 +128,155 @@ def seed_catalog() -> int:
                 },
             )
     return number
+
+
+# Spring Festival (Chinese New Year) days: stores stock up in the weeks before.
+SPRING_FESTIVALS = [date(2024, 2, 10), date(2025, 1, 29), date(2026, 2, 17), date(2027, 2, 6),
+                    date(2028, 1, 26)]
+WEEKS = 104
+# Price bands a store of each format usually buys (the others it rarely touches).
+FORMAT_BANDS = {
+    "tobacco_liquor": [1, 1, 1, 2, 3], "supermarket": [1, 2, 3, 3], "convenience": [2, 3, 3, 1],
+    "grocery": [3, 3, 4, 5], "entertainment": [1, 2, 3], "other": [3, 4],
+}
+# store profiles: (share, weekly trend over the two years, stops ordering weeks ago)
+PROFILES = [("steady", 0.62), ("growing", 0.16), ("declining", 0.12), ("stopped", 0.06),
+            ("new", 0.04)]
+
+
+def _season(day: date) -> float:
+    for festival in SPRING_FESTIVALS:
+        before = (festival - day).days
+        if 0 < before <= 21:
+            return 1.8
+        if -7 < before <= 0:
+            return 0.5
+    return 1.0
+
+
+def _profile(rng: random.Random) -> str:
+    roll, total = rng.random(), 0.0
+    for name, share in PROFILES:
+        total += share
+        if roll < total:
+            return name
+    return "steady"
+
+
+def seed_demo(*, rng: random.Random, stdout) -> None:
+    """Two years of weekly orders per demo store, monthly purchases, the current cycle's
+    supply and quotas, and a few weeks of calls. Orders stop at last week: this week's
+    call list starts fresh."""
+    started = time.perf_counter()
+    products = list(Product.objects.filter(on_sale=True).order_by("code"))
+    if not products:
+        seed_catalog()
+        products = list(Product.objects.filter(on_sale=True).order_by("code"))
+    by_band: dict[int, list[Product]] = {}
+    for product in products:
+        by_band.setdefault(product.price_band, []).append(product)
+    today = timezone.localdate()
+    current = today - timedelta(days=today.isoweekday() - 1)
+    first_cycle = current - timedelta(weeks=WEEKS)
+    stores = list(Customer.objects.order_by("pk").values_list(
+        "pk", "business_format", "order_weekday", "status", "territory_id"))
+    columns = {k: [] for k in ("customer_id", "cycle_start", "order_date", "product_id",
+                                "cartons", "amount")}
+    for customer_id, business_format, weekday, status, _territory in stores:
+        profile = "stopped" if status == CustomerStatus.CLOSED else _profile(rng)
+        bands = FORMAT_BANDS.get(business_format, [3])
+        usual = []
+        for _ in range(rng.randint(5, 10)):
+            usual.append(rng.choice(by_band.get(rng.choice(bands)) or products))
+        usual = list(dict.fromkeys(usual))
+        level = rng.lognormvariate(2.0, 0.6)  # cartons a week
+        trend = {"growing": rng.uniform(0.4, 1.0), "declining": -rng.uniform(0.4, 0.7)}.get(
+            profile, rng.uniform(-0.1, 0.1))
+        start_week = rng.randint(70, 90) if profile == "new" else 0
+        stop_week = WEEKS - rng.randint(7, 10) if profile == "stopped" else WEEKS
+        for week in range(start_week, stop_week):
+            if rng.random() < 0.08:  # a missed week now and then
+                continue
+            cycle = first_cycle + timedelta(weeks=week)
+            order_day = cycle + timedelta(days=weekday - 1)
+            if order_day >= today:
+                continue
+            weekly = level * (1 + trend * week / WEEKS) * _season(order_day)
+            lines = rng.sample(usual, min(len(usual), rng.randint(3, 6)))
+            for product in lines:
+                cartons = max(1, round(weekly / len(lines) * rng.uniform(0.6, 1.4)))
+                if product.is_scarce:
+                    cartons = min(cartons, product.default_quota or 2)
+                columns["customer_id"].append(customer_id)
+                columns["cycle_start"].append(cycle)
+                columns["order_date"].append(order_day)
+                columns["product_id"].append(product.pk)
+                columns["cartons"].append(cartons)
+                columns["amount"].append(str(product.wholesale_price * cartons))
+    rows = pd.DataFrame(columns)
+    from .imports import load_rows
+
+    result = load_rows(rows, source=OrderSource.DEMO)
+    with transaction.atomic():
+        _assign_clerks()
+        _seed_supply(rng=rng, products=products, cycle=current)
+        calls = _seed_calls(rng=rng, today=today)
+    stdout.write(f"Orders: {result.orders_created} orders with {result.lines_created} lines "
+                 f"over {WEEKS} weeks, supply for the cycle of {current}, {calls} calls "
+                 f"({time.perf_counter() - started:.1f} s).")
+
+
+def _assign_clerks() -> None:
+    for clerk in User.objects.filter(role=Role.CLERK):
+        Order.objects.filter(source=OrderSource.DEMO,
+                             customer__territory__in=clerk.territories.all()).update(
+            taken_by=clerk)
+
+
+def _seed_supply(*, rng: random.Random, products: list[Product], cycle: date) -> None:
+    supplies = []
+    for index, product in enumerate(products):
+        if product.is_scarce:
+            available = rng.randint(40, 120)
+        elif index % 17 == 5:
+            available = 0  # out of stock this cycle: substitutes are offered
+        else:
+            available = rng.randint(300, 3000)
+        supplies.append(CycleSupply(cycle_start=cycle, product=product,
+                                    available_cartons=available))
+    CycleSupply.objects.bulk_create(supplies, ignore_conflicts=True)
+    scarce = [p for p in products if p.is_scarce]
+    best = list(Customer.objects.filter(status=CustomerStatus.ACTIVE,
+                                        business_format="tobacco_liquor")
+                .order_by("pk").values_list("pk", flat=True)[:60])
+    StoreQuota.objects.bulk_create([
+        StoreQuota(cycle_start=cycle, customer_id=customer_id, product=product,
+                   cartons=rng.choice([3, 4, 5]))
+        for customer_id in best for product in scarce[:3]
+    ], ignore_conflicts=True)
+
+
+def _seed_calls(*, rng: random.Random, today: date) -> int:
+    """Calls of the last four weeks for the orders clerks took, plus unanswered ones."""
+    since = today - timedelta(days=28)
+    orders = Order.objects.filter(source=OrderSource.DEMO, order_date__gte=since,
+                                  taken_by__isnull=False).values_list(
+        "pk", "customer_id", "taken_by_id", "order_date")
+    calls = []
+    tz = timezone.get_current_timezone()
+    for order_id, customer_id, clerk_id, order_day in orders:
+        start = datetime.combine(order_day, datetime.min.time(), tzinfo=tz) + timedelta(
+            hours=rng.randint(8, 16), minutes=rng.randint(0, 59))
+        if rng.random() < 0.12:
+            calls.append(CallRecord(customer_id=customer_id, clerk_id=clerk_id,
+                                    call_date=order_day, outcome=CallOutcome.NO_ANSWER,
+                                    started_at=start, ended_at=start + timedelta(seconds=30),
+                                    duration_seconds=30))
+            start += timedelta(hours=1)
+        seconds = rng.randint(70, 300)
+        calls.append(CallRecord(customer_id=customer_id, clerk_id=clerk_id,
+                                call_date=order_day, outcome=CallOutcome.ORDERED,
+                                started_at=start, ended_at=start + timedelta(seconds=seconds),
+                                duration_seconds=seconds, order_id=order_id))
+    CallRecord.objects.bulk_create(calls, batch_size=2000)
+    return len(calls)

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from customers.models import OrderChannel
+
 
 class PriceBand(models.IntegerChoices):
     """Price classes by wholesale price per carton, as the industry counts them."""
@@ -89,3 +91,281 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+# --- Orders ---------------------------------------------------------------------------
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+LIVE_ORDER_STATUSES = [OrderStatus.DRAFT, OrderStatus.CONFIRMED]
+
+
+class OrderSource(models.TextChoices):
+    CONSOLE = "console", _("Phone console")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+    DEMO = "demo", _("Demo data")
+
+
+class UnmetReason(models.TextChoices):
+    NONE = "", _("None")
+    QUOTA = "quota", _("Over quota")
+    STOCK = "stock", _("Out of stock")
+
+
+class Order(models.Model):
+    """One store's order for one order cycle (the ISO week, Mon-Sun, of its order day)."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT,
+                                 related_name="orders", verbose_name=_("customer"))
+    cycle_start = models.DateField(_("order cycle (Monday)"))
+    order_date = models.DateField(_("order date"))
+    status = models.CharField(_("status"), max_length=10, choices=OrderStatus.choices,
+                              default=OrderStatus.DRAFT)
+    channel = models.CharField(_("channel"), max_length=10,
+                               choices=OrderChannel.choices, default=OrderChannel.PHONE)
+    source = models.CharField(_("source"), max_length=10, choices=OrderSource.choices,
+                              default=OrderSource.CONSOLE)
+    taken_by = models.ForeignKey("customers.User", on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="orders_taken",
+                                 verbose_name=_("taken by"))
+    created_at = models.DateTimeField(_("taken at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=200, blank=True)
+    requested_cartons = models.PositiveIntegerField(_("cartons requested"), default=0)
+    granted_cartons = models.PositiveIntegerField(_("cartons granted"), default=0)
+    total_amount = models.DecimalField(_("total amount (yuan)"), max_digits=14,
+                                       decimal_places=2, default=Decimal("0"))
+
+    history = HistoricalRecords(excluded_fields=["updated_at"],
+                                verbose_name=_("historical order"))
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-order_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "cycle_start"],
+                condition=models.Q(status__in=["draft", "confirmed"]),
+                name="one_live_order_per_store_and_cycle",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "order_date"]),
+            models.Index(fields=["status", "order_date"]),
+            models.Index(fields=["taken_by", "order_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.order_date} {self.status}"
+
+    @property
+    def unmet_cartons(self) -> int:
+        return self.requested_cartons - self.granted_cartons
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines",
+                              verbose_name=_("order"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines",
+                                verbose_name=_("SKU"))
+    requested_cartons = models.PositiveIntegerField(_("cartons requested"))
+    granted_cartons = models.PositiveIntegerField(_("cartons granted"), default=0)
+    unit_price = models.DecimalField(_("unit price (yuan per carton)"), max_digits=10,
+                                     decimal_places=2)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2,
+                                 default=Decimal("0"))
+    # Why part of the demand was not granted; the shortfall is requested - granted.
+    unmet_reason = models.CharField(_("unmet demand reason"), max_length=10,
+                                    choices=UnmetReason.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "product"], name="one_line_per_sku"),
+            models.CheckConstraint(condition=models.Q(requested_cartons__gt=0),
+                                   name="line_requested_positive"),
+            models.CheckConstraint(
+                condition=models.Q(granted_cartons__lte=models.F("requested_cartons")),
+                name="line_granted_within_requested"),
+        ]
+        indexes = [models.Index(fields=["product", "order"])]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} x{self.requested_cartons}"
+
+    @property
+    def unmet_cartons(self) -> int:
+        return self.requested_cartons - self.granted_cartons
+
+
+class OrderEvent(models.Model):
+    """What changed on an order, by whom and when (read back to the store, shown on the
+    order page)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        LINE_ADDED = "line_added", _("Line added")
+        LINE_CHANGED = "line_changed", _("Line changed")
+        LINE_REMOVED = "line_removed", _("Line removed")
+        CONFIRMED = "confirmed", _("Confirmed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events",
+                              verbose_name=_("order"))
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    user = models.ForeignKey("customers.User", on_delete=models.PROTECT, null=True,
+                             blank=True, related_name="+", verbose_name=_("by"))
+    action = models.CharField(_("action"), max_length=15, choices=Action.choices)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("order change")
+        verbose_name_plural = _("order changes")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.action}"
+
+
+# --- Supply and quotas for a cycle ----------------------------------------------------
+
+class CycleSupply(models.Model):
+    """Cartons of one SKU the company can deliver in one order cycle."""
+
+    cycle_start = models.DateField(_("order cycle (Monday)"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="supplies",
+                                verbose_name=_("SKU"))
+    available_cartons = models.PositiveIntegerField(_("cartons available"))
+    granted_cartons = models.PositiveIntegerField(_("cartons granted"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey("customers.User", on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="+", verbose_name=_("updated by"))
+
+    class Meta:
+        verbose_name = _("cycle supply")
+        verbose_name_plural = _("cycle supplies")
+        ordering = ["-cycle_start", "product"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle_start", "product"],
+                                    name="one_supply_per_sku_and_cycle"),
+            # The last line of defence against over-granting.
+            models.CheckConstraint(
+                condition=models.Q(granted_cartons__lte=models.F("available_cartons")),
+                name="supply_granted_within_available"),
+        ]
+
+    def __str__(self) -> str:
+        return (f"{self.cycle_start} {self.product_id} "
+                f"{self.granted_cartons}/{self.available_cartons}")
+
+    @property
+    def remaining_cartons(self) -> int:
+        return self.available_cartons - self.granted_cartons
+
+
+class StoreQuota(models.Model):
+    """At most this many cartons of a scarce SKU for one store in one cycle (overrides the
+    SKU's default quota)."""
+
+    cycle_start = models.DateField(_("order cycle (Monday)"))
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="quotas", verbose_name=_("customer"))
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="quotas",
+                                verbose_name=_("SKU"))
+    cartons = models.PositiveIntegerField(_("quota (cartons)"))
+
+    class Meta:
+        verbose_name = _("store quota")
+        verbose_name_plural = _("store quotas")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle_start", "customer", "product"],
+                                    name="one_quota_per_store_sku_cycle"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_start} {self.customer_id} {self.product_id} {self.cartons}"
+
+
+# --- Calls ----------------------------------------------------------------------------
+
+class CallOutcome(models.TextChoices):
+    ORDERED = "ordered", _("Ordered")
+    NO_NEED = "no_need", _("No need")
+    NO_ANSWER = "no_answer", _("No answer")
+    CALL_BACK = "call_back", _("Call back")
+
+
+class CallRecord(models.Model):
+    """One call of a clerk to a store (a store may be called several times a day)."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="calls", verbose_name=_("customer"))
+    clerk = models.ForeignKey("customers.User", on_delete=models.PROTECT,
+                              related_name="calls", verbose_name=_("clerk"))
+    call_date = models.DateField(_("call date"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=CallOutcome.choices)
+    callback_at = models.DateTimeField(_("call back at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"))
+    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), default=0)
+    order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="calls", verbose_name=_("order"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-ended_at", "-id"]
+        indexes = [models.Index(fields=["clerk", "call_date"]),
+                   models.Index(fields=["customer", "call_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.call_date} {self.outcome}"
+
+
+# --- Imports --------------------------------------------------------------------------
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    FAILED = "failed", _("Rejected")
+    DONE = "done", _("Done")
+
+
+class OrderImport(models.Model):
+    """One upload of historical orders, with its progress and its report."""
+
+    file = models.FileField(_("file"), upload_to="order_imports/")
+    file_name = models.CharField(_("file name"), max_length=200)
+    created_by = models.ForeignKey("customers.User", on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("uploaded by"))
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices,
+                              default=ImportStatus.PENDING)
+    stage = models.CharField(_("stage"), max_length=50, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress %"), default=0)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    bad_rows = models.PositiveIntegerField(_("bad rows"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    orders_created = models.PositiveIntegerField(_("orders created"), default=0)
+    lines_created = models.PositiveIntegerField(_("lines created"), default=0)
+    orders_skipped = models.PositiveIntegerField(_("orders already present"), default=0)
+
+    class Meta:
+        verbose_name = _("order import")
+        verbose_name_plural = _("order imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} {self.status}"

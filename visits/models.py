@@ -1,0 +1,151 @@
+"""Visit plans (拜访计划) and the visits logged at the counter (拜访记录)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class KeyAim(models.TextChoices):
+    """Why a stop is a key visit (重点拜访)."""
+
+    CHURN_WARNING = "churn_warning", _("Churn warning open")
+    COMPLAINT_FOLLOW_UP = "complaint_follow_up", _("Complaint follow-up")
+    GRADE_DROP = "grade_drop", _("Grade drop")
+    NEW_PRODUCT = "new_product", _("New-product push")
+    MISSED_VISIT = "missed_visit", _("Missed visit carried forward")
+
+
+class StopStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DONE = "done", _("Done")
+    MISSED = "missed", _("Missed")
+
+
+class PlannedVisit(models.Model):
+    """One stop of a manager's day, in route order (路序)."""
+
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="planned_visits", verbose_name=_("manager"))
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="planned_visits", verbose_name=_("customer"))
+    date = models.DateField(_("date"))
+    sequence = models.PositiveSmallIntegerField(_("route order"))
+    planned_start = models.TimeField(_("planned arrival"))
+    travel_minutes = models.PositiveIntegerField(_("travel minutes"), default=0)
+    service_minutes = models.PositiveIntegerField(_("minutes in store"))
+    aims = models.JSONField(_("key-visit aims"), default=list, blank=True)
+    added_by_manager = models.BooleanField(_("added by the manager"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=StopStatus.choices,
+                              default=StopStatus.PLANNED)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("planned visit")
+        verbose_name_plural = _("planned visits")
+        ordering = ["manager", "date", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["manager", "date", "customer"],
+                                    name="one_stop_per_store_and_day"),
+        ]
+        indexes = [models.Index(fields=["manager", "date", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.date} #{self.sequence} {self.customer_id}"
+
+    @property
+    def is_key(self) -> bool:
+        return bool(self.aims)
+
+    def get_aims_display(self) -> list[str]:
+        labels = dict(KeyAim.choices)
+        return [str(labels.get(aim, aim)) for aim in self.aims]
+
+
+class VisitStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+
+
+class Visit(models.Model):
+    """A visit to a store, planned or not, from arrival to leaving."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT,
+                                 related_name="visits", verbose_name=_("customer"))
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="visits", verbose_name=_("manager"))
+    planned_visit = models.OneToOneField(PlannedVisit, on_delete=models.SET_NULL, null=True,
+                                         blank=True, related_name="visit",
+                                         verbose_name=_("planned visit"))
+    date = models.DateField(_("date"))
+    status = models.CharField(_("status"), max_length=12, choices=VisitStatus.choices,
+                              default=VisitStatus.IN_PROGRESS)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    start_latitude = models.DecimalField(_("start latitude"), max_digits=9, decimal_places=6,
+                                         null=True, blank=True)
+    start_longitude = models.DecimalField(_("start longitude"), max_digits=9,
+                                          decimal_places=6, null=True, blank=True)
+    finish_latitude = models.DecimalField(_("finish latitude"), max_digits=9,
+                                          decimal_places=6, null=True, blank=True)
+    finish_longitude = models.DecimalField(_("finish longitude"), max_digits=9,
+                                           decimal_places=6, null=True, blank=True)
+    actions = models.JSONField(_("actions done"), default=list, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    next_actions = models.TextField(_("next actions"), blank=True)
+    # What the manager has typed so far, saved on each change so a reload loses nothing.
+    draft = models.JSONField(_("draft"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-date", "-started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(finished_at__isnull=True) | Q(finished_at__gte=models.F("started_at")),
+                name="visit_finish_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["manager", "date"]),
+                   models.Index(fields=["customer", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.customer_id}"
+
+    @property
+    def minutes(self) -> int | None:
+        if self.finished_at is None:
+            return None
+        return round((self.finished_at - self.started_at).total_seconds() / 60)
+
+
+class PriceStockRecord(models.Model):
+    """Observed retail price and cartons in stock of one SKU at one visit (价存采集)."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="price_stock",
+                              verbose_name=_("visit"))
+    product = models.ForeignKey("phone_orders.Product", on_delete=models.PROTECT,
+                                related_name="price_stock_records", verbose_name=_("SKU"))
+    retail_price = models.DecimalField(_("observed retail price per carton"), max_digits=10,
+                                       decimal_places=2,
+                                       validators=[MinValueValidator(Decimal("0.01"))])
+    stock_cartons = models.PositiveIntegerField(_("cartons in stock"))
+    outside_guidance = models.BooleanField(_("price outside guidance"), default=False)
+
+    class Meta:
+        verbose_name = _("price and stock record")
+        verbose_name_plural = _("price and stock records")
+        ordering = ["visit", "product"]
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "product"], name="one_record_per_sku"),
+            models.CheckConstraint(condition=Q(retail_price__gt=0),
+                                   name="price_stock_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.product_id}"

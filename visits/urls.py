@@ -1,3 +1,18 @@
+from django.urls import path
+
+from . import views
+
 app_name = "visits"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.day_view, name="today"),
+    path("day/<str:day>/", views.day_view, name="day"),
+    path("day/<str:day>/add/", views.stop_add_view, name="stop-add"),
+    path("stop/<int:pk>/move/<str:direction>/", views.stop_move_view, name="stop-move"),
+    path("plan/", views.plan_view, name="plan"),
+    path("start/", views.visit_start_view, name="start"),
+    path("unplanned/", views.unplanned_view, name="unplanned"),
+    path("visit/<int:pk>/", views.visit_view, name="visit"),
+    path("visit/<int:pk>/draft/", views.visit_draft_view, name="visit-draft"),
+    path("stats/", views.stats_view, name="stats"),
+]

@@ -140,6 +140,13 @@ CELERY_BEAT_SCHEDULE: dict = {
                        "schedule": crontab(minute=30, hour=1, day_of_month="2-31")},
     # Churn after grading, so that tonight's downgrades are seen.
     "churn-nightly": {"task": "customers.scan_churn", "schedule": crontab(minute=30, hour=2)},
+    "complaints-churn-scan": {"task": "complaints.tasks.complaint_churn_scan_task",
+                              "schedule": crontab(hour=2, minute=30)},
+    "complaints-overdue-notify": {"task": "complaints.tasks.complaint_overdue_notify_task",
+                                  "schedule": crontab(minute=5)},
+    # Every Monday night the visit plans are rolled forward for the next four weeks.
+    "visits-roll-forward": {"task": "visits.tasks.plans_roll_forward_task",
+                            "schedule": crontab(hour=1, minute=0, day_of_week=1)},
 }
 
 REST_FRAMEWORK = {
@@ -165,6 +172,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "WeekdayEnum": "customers.models.WEEKDAYS",
+        "RatingEnum": "customers.models.Rating",
+    },
 }
 
 # Business settings.

@@ -58,4 +58,5 @@ class Command(BaseCommand):
                 step = getattr(module, "seed_demo", None)
                 if step is not None:
                     step(rng=random.Random(seed), stdout=self.stdout)
-        print_logins(self.stdout)
+        if not if_empty:
+            print_logins(self.stdout)

@@ -1,0 +1,118 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from customers.selectors import customers_visible_to
+from phone_orders.models import Product
+
+from .models import Channel, Kind, Nature, Responsibility, Severity
+from .selectors import handlers_visible_to
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; type and size are checked by the service."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={
+            "accept": "image/jpeg,image/png,image/gif,image/webp,application/pdf"}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
+class ComplaintForm(forms.Form):
+    customer = forms.IntegerField(label=_("Store"))
+    channel = forms.ChoiceField(choices=Channel.choices, label=_("Channel"))
+    kind = forms.ChoiceField(choices=Kind.choices, label=_("Kind"))
+    nature = forms.ChoiceField(choices=Nature.choices, label=_("Nature"),
+                               initial=Nature.GOOD_FAITH)
+    severity = forms.ChoiceField(choices=Severity.choices, label=_("Severity"),
+                                 initial=Severity.MEDIUM)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}),
+                                  label=_("What the store says"))
+    product = forms.ModelChoiceField(queryset=Product.objects.order_by("code"), required=False,
+                                     label=_("SKU"))
+    order_ref = forms.CharField(max_length=40, required=False, label=_("Order reference"))
+    visit_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    handler = forms.ModelChoiceField(queryset=None, required=False, label=_("Handler"),
+                                     help_text=_("Empty: the store's manager."))
+    files = MultipleFileField(label=_("Photos or PDF"),
+                              help_text=_("JPEG, PNG, GIF, WebP or PDF."))
+
+    def clean_customer(self):
+        """The store by id. One outside the user's scope is refused by the service with
+        the same message as an unknown one, so the form does not reveal which stores exist."""
+        from customers.models import Customer
+
+        return Customer.objects.filter(pk=self.cleaned_data["customer"]).first()
+
+    def __init__(self, *args, user, fixed_customer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if fixed_customer is not None:
+            self.fields["customer"].widget = forms.HiddenInput()
+        else:
+            stores = customers_visible_to(user).order_by("code").values_list("pk", "code",
+                                                                              "name")[:1000]
+            self.fields["customer"].widget = forms.Select(
+                choices=[("", "---------")] + [(pk, f"{code} {name}") for pk, code, name in stores]
+            )
+        self.fields["handler"].queryset = handlers_visible_to(user)
+
+
+class AcknowledgeForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}),
+                           label=_("What the store was told"))
+    expected_resolution = forms.DateField(label=_("Expected handling date"),
+                                          widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class InvestigateForm(forms.Form):
+    cause = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Cause found"))
+    responsibility = forms.ChoiceField(choices=Responsibility.choices,
+                                       label=_("Responsibility"))
+
+
+class ProposeForm(forms.Form):
+    solution = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Solution"))
+    compensation = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0,
+                                      required=False, label=_("Compensation (yuan)"))
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                           label=_("Note"))
+
+
+class CallBackForm(forms.Form):
+    satisfaction = forms.TypedChoiceField(
+        choices=[(i, str(i)) for i in range(1, 6)], coerce=int, label=_("Satisfaction (1-5)"))
+    store_feedback = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                                     label=_("The store's words"))
+
+
+class CloseForm(forms.Form):
+    review_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}),
+                                  label=_("Review note"))
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason"))
+
+
+class AssignForm(forms.Form):
+    handler = forms.ModelChoiceField(queryset=None, label=_("Handler"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = handlers_visible_to(user)
+
+
+class AttachForm(forms.Form):
+    files = MultipleFileField(label=_("Photos or PDF"), required=True)

@@ -1,0 +1,120 @@
+from rest_framework import serializers
+
+from customers.models import Customer, User
+from phone_orders.models import Product
+
+from .models import Attachment, Channel, Complaint, ComplaintStep, Kind, Nature, Severity
+
+
+class StepSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = ComplaintStep
+        fields = ["kind", "user", "at", "note", "data"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "original_name", "content_type", "size", "uploaded_at", "url"]
+
+    def get_url(self, attachment) -> str:
+        from django.urls import reverse
+
+        return reverse("complaints:attachment", args=[attachment.complaint_id, attachment.pk])
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    customer_code = serializers.CharField(source="customer.code", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    handler = serializers.CharField(source="handler.username", read_only=True, default=None)
+    taken_by = serializers.CharField(source="taken_by.username", read_only=True)
+    overdue = serializers.BooleanField(read_only=True)
+    needs_approval = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Complaint
+        fields = ["id", "customer", "customer_code", "customer_name", "channel", "kind",
+                  "nature", "severity", "description", "product", "order_ref", "visit_id",
+                  "taken_by", "handler", "status", "overdue", "received_at",
+                  "first_reply_due", "acknowledged_at", "expected_resolution",
+                  "resolution_due", "cause", "responsibility", "solution", "compensation",
+                  "approval_required", "needs_approval", "approved_at", "resolved_at",
+                  "satisfaction", "store_feedback", "closed_at", "review_note",
+                  "reopen_count"]
+        read_only_fields = fields
+
+
+class ComplaintDetailSerializer(ComplaintSerializer):
+    steps = StepSerializer(many=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta(ComplaintSerializer.Meta):
+        fields = ComplaintSerializer.Meta.fields + ["steps", "attachments"]
+        read_only_fields = fields
+
+
+class ComplaintCreateSerializer(serializers.Serializer):
+    # Any store id is accepted here; the service refuses one outside the user's scope
+    # with the same message as an unknown one.
+    customer = serializers.IntegerField()
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    nature = serializers.ChoiceField(choices=Nature.choices, default=Nature.GOOD_FAITH)
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
+    description = serializers.CharField()
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(),
+                                                 required=False, allow_null=True)
+    order_ref = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    visit_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    handler = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False,
+                                                 allow_null=True)
+    files = serializers.ListField(child=serializers.FileField(), required=False)
+
+    def validate_customer(self, value):
+        return Customer.objects.filter(pk=value).first()
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    note = serializers.CharField()
+    expected_resolution = serializers.DateField()
+
+
+class InvestigateSerializer(serializers.Serializer):
+    cause = serializers.CharField()
+    responsibility = serializers.CharField()
+
+
+class ProposeSerializer(serializers.Serializer):
+    solution = serializers.CharField()
+    compensation = serializers.DecimalField(max_digits=12, decimal_places=2, required=False,
+                                            min_value=0)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CallBackSerializer(serializers.Serializer):
+    # Range checked by the service so page and API give the same message.
+    satisfaction = serializers.IntegerField()
+    store_feedback = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CloseSerializer(serializers.Serializer):
+    review_note = serializers.CharField()
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class AssignSerializer(serializers.Serializer):
+    handler = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+
+
+class AttachSerializer(serializers.Serializer):
+    files = serializers.ListField(child=serializers.FileField(), allow_empty=False)

@@ -1,0 +1,386 @@
+"""Every read of orders, calls and supply a page, API or export makes, scoped to the user
+through customers_visible_to."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from customers.models import OPEN_WARNING_STATUSES, ChurnWarning, Customer, CustomerStatus, Role
+from customers.models import User as UserModel
+from customers.selectors import customers_visible_to
+
+from .catalog import product_search
+from .models import (
+    CallOutcome,
+    CallRecord,
+    CycleSupply,
+    Order,
+    OrderImport,
+    OrderLine,
+    OrderStatus,
+    Product,
+    StoreQuota,
+    UnmetReason,
+)
+from .services import current_cycle, cycle_start_for, grant_preview, quota_for
+
+
+def orders_visible_to(user) -> QuerySet[Order]:
+    return Order.objects.filter(customer__in=customers_visible_to(user))
+
+
+def order_get(*, user, pk) -> Order:
+    return get_object_or_404(
+        orders_visible_to(user).select_related("customer", "taken_by"), pk=pk)
+
+
+def order_list(*, user, filters=None) -> QuerySet[Order]:
+    from .filters import OrderFilter
+
+    orders = orders_visible_to(user).select_related("customer", "taken_by")
+    if filters is None:
+        return orders
+    return OrderFilter(filters, queryset=orders, user=user).qs
+
+
+def order_lines(*, order: Order) -> list[OrderLine]:
+    return list(order.lines.select_related("product").order_by("id"))
+
+
+def order_events(*, order: Order):
+    return order.events.select_related("user").order_by("at", "id")
+
+
+def order_changes_after_confirmation(*, order: Order | None) -> list:
+    """Line changes made after the order was confirmed, to read back to the store."""
+    if order is None or order.confirmed_at is None:
+        return []
+    return list(order.events.filter(at__gt=order.confirmed_at, action__in=[
+        "line_added", "line_changed", "line_removed"]).order_by("at", "id"))
+
+
+def customer_orders(*, user, customer: Customer, limit: int = 10) -> list[Order]:
+    """A store's latest orders, newest first (the store card, the console)."""
+    return list(orders_visible_to(user).filter(customer=customer)
+                .select_related("taken_by").prefetch_related("lines__product")
+                .order_by("-order_date", "-id")[:limit])
+
+
+def live_order(*, customer: Customer, cycle_start: date | None = None) -> Order | None:
+    return (Order.objects.filter(customer=customer, cycle_start=cycle_start or current_cycle(),
+                                 status__in=[OrderStatus.DRAFT, OrderStatus.CONFIRMED])
+            .select_related("taken_by").first())
+
+
+# --- Today's call list ----------------------------------------------------------------
+
+CALL_STATUS_NOT_CALLED = "not_called"
+
+
+def call_list(*, user, day: date | None = None) -> QuerySet[Customer]:
+    """The active stores of the user's scope whose order day is `day`, with the latest
+    call of the day, the order of the cycle and the flags a clerk must see."""
+    day = day or timezone.localdate()
+    cycle = cycle_start_for(day)
+    latest_call = CallRecord.objects.filter(customer=OuterRef("pk"), call_date=day).order_by(
+        "-ended_at", "-id")
+    order = Order.objects.filter(customer=OuterRef("pk"), cycle_start=cycle,
+                                 status__in=[OrderStatus.DRAFT, OrderStatus.CONFIRMED])
+    return (
+        customers_visible_to(user)
+        .filter(order_weekday=day.isoweekday(), status=CustomerStatus.ACTIVE)
+        .select_related("territory")
+        .annotate(
+            last_outcome=Subquery(latest_call.values("outcome")[:1]),
+            callback_at=Subquery(latest_call.values("callback_at")[:1]),
+            order_status=Subquery(order.values("status")[:1]),
+            order_amount=Subquery(order.values("total_amount")[:1]),
+            has_warning=Exists(ChurnWarning.objects.filter(
+                customer=OuterRef("pk"), status__in=OPEN_WARNING_STATUSES)),
+        )
+        .order_by("territory__code", "code")
+    )
+
+
+def call_status(customer) -> str:
+    if customer.order_status == OrderStatus.CONFIRMED:
+        return CallOutcome.ORDERED
+    return customer.last_outcome or CALL_STATUS_NOT_CALLED
+
+
+def call_progress(customers) -> dict:
+    rows = list(customers)
+    called = sum(1 for c in rows if c.last_outcome or c.order_status == OrderStatus.CONFIRMED)
+    return {"called": called, "total": len(rows),
+            "percent": round(100 * called / len(rows)) if rows else 0}
+
+
+# --- The console ----------------------------------------------------------------------
+
+@dataclass
+class SkuOffer:
+    product: Product
+    remaining: int
+    quota: int | None
+    on_sale: bool
+    rules: list = field(default_factory=list)
+    suggested: int | None = None
+
+    @property
+    def out_of_stock(self) -> bool:
+        return self.on_sale and self.remaining <= 0
+
+
+def _supplies(cycle_start: date, product_ids=None) -> dict[int, CycleSupply]:
+    supplies = CycleSupply.objects.filter(cycle_start=cycle_start)
+    if product_ids is not None:
+        supplies = supplies.filter(product_id__in=product_ids)
+    return {s.product_id: s for s in supplies}
+
+
+def _offers(*, customer: Customer, products, cycle_start: date) -> list[SkuOffer]:
+    products = list(products)
+    supplies = _supplies(cycle_start, [p.pk for p in products])
+    quotas = dict(StoreQuota.objects.filter(cycle_start=cycle_start, customer=customer)
+                  .values_list("product_id", "cartons"))
+    offers = []
+    for product in products:
+        supply = supplies.get(product.pk)
+        quota = quotas.get(product.pk)
+        if quota is None and product.is_scarce:
+            quota = product.default_quota
+        offers.append(SkuOffer(product=product,
+                               remaining=supply.remaining_cartons if supply else 0,
+                               quota=quota, on_sale=product.on_sale and supply is not None))
+    return offers
+
+
+def sku_search(*, customer: Customer, query: str, limit: int = 8) -> list[SkuOffer]:
+    """SKUs by code, name or pinyin initials, with this cycle's availability for the
+    store; several hits mean the clerk must clarify (pack, colour, size)."""
+    if not (query or "").strip():
+        return []
+    products = product_search(Product.objects.all(), query).order_by(
+        "-on_sale", "code")[:limit]
+    return _offers(customer=customer, products=products, cycle_start=current_cycle())
+
+
+def usual_price_bands(*, customer: Customer, weeks: int = 12) -> list[int]:
+    since = timezone.localdate() - timedelta(weeks=weeks)
+    return sorted(set(
+        OrderLine.objects.filter(order__customer=customer, order__status=OrderStatus.CONFIRMED,
+                                 order__order_date__gte=since)
+        .values_list("product__price_band", flat=True).distinct()
+    ))
+
+
+def suggested_quantities(*, customer: Customer, orders: int = 4) -> dict[int, int]:
+    """Average cartons per SKU over the store's last confirmed orders (rounded)."""
+    recent = list(Order.objects.filter(customer=customer, status=OrderStatus.CONFIRMED)
+                  .order_by("-order_date", "-id").values_list("pk", flat=True)[:orders])
+    if not recent:
+        return {}
+    totals = (OrderLine.objects.filter(order_id__in=recent).values("product_id")
+              .annotate(total=Sum("requested_cartons")))
+    return {row["product_id"]: max(1, round(row["total"] / len(recent))) for row in totals}
+
+
+def with_suggestions(offers: list[SkuOffer], suggested: dict[int, int]) -> list[SkuOffer]:
+    for offer in offers:
+        offer.suggested = suggested.get(offer.product.pk)
+    return offers
+
+
+def suggested_lines(*, customer: Customer, suggested: dict[int, int]) -> list[SkuOffer]:
+    """The store's usual SKUs with the suggested cartons, those on sale first."""
+    products = Product.objects.filter(pk__in=suggested).order_by("code")
+    offers = with_suggestions(_offers(customer=customer, products=products,
+                                      cycle_start=current_cycle()), suggested)
+    offers.sort(key=lambda o: (not o.on_sale, o.out_of_stock, -(o.suggested or 0)))
+    return offers
+
+
+def not_yet_ordered(*, customer: Customer, order: Order | None, limit: int = 12) -> list[SkuOffer]:
+    """"What else do you have?": SKUs in stock this cycle in the store's usual price bands
+    that are not on today's order, the store's new-to-it and new products first."""
+    cycle = current_cycle()
+    bands = usual_price_bands(customer=customer)
+    if not bands:
+        return []
+    in_order = set(order.lines.values_list("product_id", flat=True)) if order else set()
+    bought = set(OrderLine.objects.filter(order__customer=customer,
+                                          order__status=OrderStatus.CONFIRMED)
+                 .values_list("product_id", flat=True).distinct())
+    products = (Product.objects.filter(on_sale=True, price_band__in=bands,
+                                       supplies__cycle_start=cycle,
+                                       supplies__granted_cartons__lt=F(
+                                           "supplies__available_cartons"))
+                .exclude(pk__in=in_order))
+    offers = _offers(customer=customer, products=products, cycle_start=cycle)
+    offers.sort(key=lambda o: (o.product.pk in bought, not o.product.is_new,
+                               o.product.price_band, o.product.code))
+    return offers[:limit]
+
+
+SUBSTITUTE_RULES = [("price_band", "same price band"), ("flavour", "same flavour"),
+                    ("brand", "same brand"), ("origin", "same origin")]
+
+
+def substitutes(*, customer: Customer, product: Product, limit: int = 5) -> list[SkuOffer]:
+    """In-stock SKUs ranked by the four rules in order: same price band, same flavour,
+    same brand, same origin (a match on an earlier rule outranks any later ones)."""
+    cycle = current_cycle()
+    candidates = (Product.objects.filter(on_sale=True, supplies__cycle_start=cycle,
+                                         supplies__granted_cartons__lt=F(
+                                             "supplies__available_cartons"))
+                  .exclude(pk=product.pk)
+                  .filter(Q(price_band=product.price_band) | Q(flavour=product.flavour)
+                          | Q(brand=product.brand) | Q(origin=product.origin)))
+    ranked = []
+    for offer in _offers(customer=customer, products=candidates, cycle_start=cycle):
+        rules = [key for key, _label in SUBSTITUTE_RULES
+                 if getattr(offer.product, key) == getattr(product, key)]
+        offer.rules = rules
+        score = sum(8 >> i for i, (key, _l) in enumerate(SUBSTITUTE_RULES) if key in rules)
+        # Closest wholesale price breaks ties inside the same rules.
+        ranked.append((-score, abs(offer.product.wholesale_price - product.wholesale_price),
+                       offer.product.code, offer))
+    ranked.sort(key=lambda row: row[:3])
+    return [row[3] for row in ranked[:limit]]
+
+
+@dataclass
+class ReadBackLine:
+    line: OrderLine
+    expected_granted: int
+    reason: str
+
+    @property
+    def expected_amount(self):
+        return self.line.unit_price * self.expected_granted
+
+
+def read_back(*, order: Order) -> dict:
+    """Demand vs granted per line, totals: confirmed figures, or a preview for a draft."""
+    rows = []
+    for line in order_lines(order=order):
+        if order.status == OrderStatus.CONFIRMED:
+            rows.append(ReadBackLine(line, line.granted_cartons, line.unmet_reason))
+        else:
+            granted, reason = grant_preview(customer=order.customer, product=line.product,
+                                            cartons=line.requested_cartons,
+                                            cycle_start=order.cycle_start)
+            rows.append(ReadBackLine(line, granted, reason))
+    return {
+        "rows": rows,
+        "requested": sum(r.line.requested_cartons for r in rows),
+        "granted": sum(r.expected_granted for r in rows),
+        "amount": sum((r.expected_amount for r in rows), start=0),
+        "unmet": any(r.reason for r in rows),
+        "quota_reason": UnmetReason.QUOTA, "stock_reason": UnmetReason.STOCK,
+    }
+
+
+def next_order_date(*, customer: Customer, day: date | None = None) -> date:
+    """The store's next order day after `day` (for "no order today")."""
+    day = day or timezone.localdate()
+    ahead = (customer.order_weekday - day.isoweekday()) % 7 or 7
+    return day + timedelta(days=ahead)
+
+
+def open_flags(*, customer: Customer) -> dict:
+    return {
+        "warnings": list(ChurnWarning.objects.filter(customer=customer,
+                                                     status__in=OPEN_WARNING_STATUSES)),
+        "complaints": customer.open_complaint_count,
+    }
+
+
+def supply_overview(*, cycle_start: date | None = None) -> QuerySet[CycleSupply]:
+    return (CycleSupply.objects.filter(cycle_start=cycle_start or current_cycle())
+            .select_related("product").order_by("product__code"))
+
+
+def store_quota(*, customer: Customer, product: Product) -> int | None:
+    return quota_for(customer=customer, product=product, cycle_start=current_cycle())
+
+
+# --- Clerk figures --------------------------------------------------------------------
+
+def clerks_visible_to(user) -> QuerySet:
+    clerks = UserModel.objects.filter(role=Role.CLERK).order_by("username")
+    if user.is_admin_role:
+        return clerks
+    if user.role == Role.SUPERVISOR:
+        return clerks.filter(department_id=user.department_id)
+    if user.role == Role.CLERK:
+        return clerks.filter(pk=user.pk)
+    return clerks.none()
+
+
+def clerk_figures(*, user, date_from: date, date_to: date) -> dict:
+    """Per clerk: calls, orders taken, no-answer rate, average call time; and unmet demand
+    by SKU over the orders those clerks took."""
+    clerks = list(clerks_visible_to(user))
+    calls = (CallRecord.objects.filter(clerk__in=clerks, call_date__gte=date_from,
+                                       call_date__lte=date_to)
+             .values("clerk_id")
+             .annotate(calls=Count("id"),
+                       no_answer=Count("id", filter=Q(outcome=CallOutcome.NO_ANSWER)),
+                       avg_seconds=Avg("duration_seconds")))
+    calls = {row["clerk_id"]: row for row in calls}
+    orders = dict(
+        Order.objects.filter(taken_by__in=clerks, status=OrderStatus.CONFIRMED,
+                             order_date__gte=date_from, order_date__lte=date_to)
+        .values("taken_by_id").annotate(n=Count("id")).values_list("taken_by_id", "n"))
+    rows = []
+    for clerk in clerks:
+        row = calls.get(clerk.pk, {})
+        made = row.get("calls", 0)
+        rows.append({
+            "clerk": clerk, "calls": made, "orders": orders.get(clerk.pk, 0),
+            "no_answer_rate": (100 * row.get("no_answer", 0) / made) if made else None,
+            "avg_seconds": round(row["avg_seconds"]) if made else None,
+        })
+    unmet = (OrderLine.objects.filter(order__taken_by__in=clerks,
+                                      order__status=OrderStatus.CONFIRMED,
+                                      order__order_date__gte=date_from,
+                                      order__order_date__lte=date_to,
+                                      granted_cartons__lt=F("requested_cartons"))
+             .values("product__code", "product__name")
+             .annotate(unmet=Sum(F("requested_cartons") - F("granted_cartons")),
+                       quota=Sum(F("requested_cartons") - F("granted_cartons"),
+                                 filter=Q(unmet_reason=UnmetReason.QUOTA)),
+                       stock=Sum(F("requested_cartons") - F("granted_cartons"),
+                                 filter=Q(unmet_reason=UnmetReason.STOCK)))
+             .order_by("-unmet", "product__code"))
+    return {"clerks": rows, "unmet": list(unmet)}
+
+
+def imports_visible_to(user) -> QuerySet[OrderImport]:
+    if not user.is_admin_role:
+        return OrderImport.objects.none()
+    return OrderImport.objects.select_related("created_by")
+
+
+def order_takers_visible_to(user) -> QuerySet:
+    """Users who may appear as "taken by" in the order filters of this user."""
+    takers = UserModel.objects.filter(role__in=[Role.CLERK, Role.MANAGER]).order_by("username")
+    if user.is_admin_role:
+        return takers
+    if user.role == Role.SUPERVISOR:
+        return takers.filter(department_id=user.department_id)
+    return takers.filter(pk=user.pk)

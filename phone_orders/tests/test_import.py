@@ -1,0 +1,129 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import Workbook
+
+from customers.models import MonthlyPurchase
+from phone_orders.imports import import_orders
+from phone_orders.models import Order, OrderLine, OrderStatus
+
+HEADER = "customer_code,order_date,sku_code,cartons,amount\n"
+
+
+def _csv(tmp_path, body: str, name="orders.csv"):
+    path = tmp_path / name
+    path.write_text(HEADER + body, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def good_file(tmp_path, store, other_store, sku, scarce_sku):
+    return _csv(tmp_path, (
+        f"{store.code},2026-03-03,{sku.code},3,652.50\n"
+        f"{store.code},2026-03-03,{scarce_sku.code},1,565.50\n"
+        f"{store.code},2026-03-10,{sku.code},2,435.00\n"
+        f"{other_store.code},2026-04-01,{sku.code},1,217.50\n"
+    ))
+
+
+def test_import_creates_orders_lines_monthly_purchases_and_last_order_date(good_file, store,
+                                                                          other_store):
+    result = import_orders(good_file)
+
+    assert (result.orders_created, result.lines_created, result.errors) == (3, 4, [])
+    order = Order.objects.get(customer=store, order_date=date(2026, 3, 3))
+    assert order.status == OrderStatus.CONFIRMED
+    assert (order.granted_cartons, order.total_amount) == (4, Decimal("1218.00"))
+    march = MonthlyPurchase.objects.get(customer=store, month=date(2026, 3, 1))
+    assert (march.amount, march.cartons, march.orders) == (Decimal("1653.00"), 6, 2)
+    store.refresh_from_db()
+    other_store.refresh_from_db()
+    assert (store.last_order_date, other_store.last_order_date) == (date(2026, 3, 10),
+                                                                    date(2026, 4, 1))
+
+
+def test_reimporting_the_same_file_does_not_duplicate(good_file, store):
+    import_orders(good_file)
+
+    again = import_orders(good_file)
+
+    assert (again.orders_created, again.orders_skipped) == (0, 3)
+    assert Order.objects.count() == 3
+    assert OrderLine.objects.count() == 4
+    assert MonthlyPurchase.objects.get(customer=store, month=date(2026, 3, 1)).orders == 2
+
+
+def test_a_file_with_bad_rows_imports_nothing_and_reports_every_bad_row(tmp_path, store, sku):
+    path = _csv(tmp_path, (
+        f"{store.code},2026-03-03,{sku.code},3,652.50\n"
+        f"999999999999,2026-03-03,{sku.code},3,652.50\n"
+        f"{store.code},2026/03/04,{sku.code},0,abc\n"
+        f"{store.code},2026-03-12,NOSKU,2,10.001\n"
+    ))
+
+    result = import_orders(path)
+
+    assert Order.objects.count() == 0
+    assert result.bad_rows == 3
+    assert [(e["row"], e["column"]) for e in result.errors] == [
+        (3, "customer_code"), (4, "amount"), (4, "cartons"), (4, "order_date"),
+        (5, "amount"), (5, "sku_code"),
+    ]
+
+
+def test_two_order_dates_of_one_store_in_one_cycle_are_bad_rows(tmp_path, store, sku):
+    path = _csv(tmp_path, (
+        f"{store.code},2026-03-03,{sku.code},3,652.50\n"
+        f"{store.code},2026-03-05,{sku.code},1,217.50\n"
+    ))
+    result = import_orders(path)
+    assert [(e["row"], e["column"]) for e in result.errors] == [(2, "order_date"),
+                                                                (3, "order_date")]
+    assert Order.objects.count() == 0
+
+
+def test_import_reads_excel(tmp_path, store, sku):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["customer_code", "order_date", "sku_code", "cartons", "amount"])
+    sheet.append([store.code, "2026-02-10", sku.code, "2", "435.00"])
+    path = tmp_path / "orders.xlsx"
+    workbook.save(path)
+
+    result = import_orders(path)
+
+    assert (result.orders_created, result.lines_created) == (1, 1)
+
+
+def test_import_command_refuses_a_bad_file(tmp_path, store, sku):
+    path = _csv(tmp_path, f"{store.code},2026-03-03,{sku.code},-1,652.50\n")
+    with pytest.raises(CommandError):
+        call_command("import_orders", str(path))
+    assert Order.objects.count() == 0
+
+
+def test_import_command_imports_a_good_file(good_file):
+    call_command("import_orders", str(good_file))
+    assert Order.objects.count() == 3
+
+
+def test_the_same_sku_twice_on_one_order_becomes_one_line_with_exact_sums(tmp_path, store,
+                                                                          sku):
+    path = _csv(tmp_path, (
+        f"{store.code},2026-03-03,{sku.code},1,217.5\n"
+        f"{store.code},2026-03-03,{sku.code},2,435.00\n"
+        f"{store.code},2026-03-03,690002,1,0.1\n"
+    ))
+    from phone_orders.tests.factories import ProductFactory
+
+    ProductFactory(code="690002")
+
+    result = import_orders(path)
+
+    assert (result.orders_created, result.lines_created) == (1, 2)
+    line = OrderLine.objects.get(product=sku)
+    assert (line.requested_cartons, line.amount, line.unit_price) == (3, Decimal("652.50"),
+                                                                      Decimal("217.50"))
+    assert Order.objects.get().total_amount == Decimal("652.60")

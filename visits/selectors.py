@@ -1,0 +1,341 @@
+"""Every read of the visits app, scoped through customers_visible_to(user)."""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import Avg, Count, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm_project.errors import BusinessError
+from customers.models import Customer, MonthlyPurchase, Role, User
+from customers.selectors import customers_visible_to, managers_visible_to
+from phone_orders.models import Product
+
+from . import planner
+from .models import PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitStatus
+
+
+def planned_visits_visible_to(user) -> QuerySet[PlannedVisit]:
+    return PlannedVisit.objects.filter(customer__in=customers_visible_to(user))
+
+
+def visits_visible_to(user) -> QuerySet[Visit]:
+    return Visit.objects.filter(customer__in=customers_visible_to(user))
+
+
+def visit_get(*, user, pk) -> Visit:
+    return get_object_or_404(
+        visits_visible_to(user).select_related("customer__territory", "manager",
+                                               "planned_visit"), pk=pk)
+
+
+def planned_visit_get(*, user, pk) -> PlannedVisit:
+    return get_object_or_404(
+        planned_visits_visible_to(user).select_related("customer", "manager"), pk=pk)
+
+
+def manager_get(*, user, pk) -> User:
+    return get_object_or_404(managers_visible_to(user), pk=pk)
+
+
+def default_manager(user) -> User | None:
+    """Whose plan a page shows when none is asked for: a manager's own."""
+    return user if user.role == Role.MANAGER else None
+
+
+# ---------------------------------------------------------------- the day
+
+
+@dataclass
+class DayPlan:
+    manager: User
+    date: date
+    stops: list[PlannedVisit]
+    unplanned: list[Visit]
+    travel_minutes: int
+    service_minutes: int
+    return_minutes: int
+    working_minutes: int
+    sketch: dict = field(default_factory=dict)
+
+    @property
+    def total_minutes(self) -> int:
+        return self.travel_minutes + self.service_minutes + self.return_minutes
+
+    @property
+    def customer_time_ratio(self) -> float:
+        return self.service_minutes / self.total_minutes if self.total_minutes else 0.0
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for stop in self.stops if stop.status == StopStatus.DONE)
+
+
+def plan_day(*, user, manager: User, day: date) -> DayPlan:
+    config = planner.PlannerConfig.from_settings()
+    stops = list(planned_visits_visible_to(user).filter(manager=manager, date=day)
+                 .select_related("customer", "visit").order_by("sequence", "pk"))
+    unplanned = list(visits_visible_to(user).filter(manager=manager, date=day,
+                                                    planned_visit__isnull=True)
+                     .select_related("customer"))
+    start = manager_start_point(manager=manager)
+    back = 0
+    last = next((s.customer for s in reversed(stops) if s.customer.latitude is not None), None)
+    if last is not None and start is not None:
+        back = planner.travel_minutes((float(last.latitude), float(last.longitude)), start,
+                                      network=last.network, config=config)
+    return DayPlan(
+        manager=manager, date=day, stops=stops, unplanned=unplanned,
+        travel_minutes=sum(s.travel_minutes for s in stops),
+        service_minutes=sum(s.service_minutes for s in stops), return_minutes=back,
+        working_minutes=config.working_minutes, sketch=route_sketch(stops=stops, start=start),
+    )
+
+
+def manager_start_point(*, manager: User) -> tuple[float, float] | None:
+    """Where the manager's day starts and ends: their start point, or, when none is set,
+    the centre of their active stores (so routes still run in a sensible order)."""
+    if manager.start_latitude is not None and manager.start_longitude is not None:
+        return (float(manager.start_latitude), float(manager.start_longitude))
+    centre = (Customer.objects.filter(manager=manager, status="active",
+                                      latitude__isnull=False, longitude__isnull=False)
+              .aggregate(lat=Avg("latitude"), lon=Avg("longitude")))
+    if centre["lat"] is None:
+        return None
+    return (float(centre["lat"]), float(centre["lon"]))
+
+
+def route_sketch(*, stops: list[PlannedVisit], start, width: int = 320,
+                 height: int = 240, margin: int = 18) -> dict:
+    """Screen coordinates for an inline SVG of the day's route (no map tiles needed)."""
+    points = [(float(s.customer.latitude), float(s.customer.longitude), s) for s in stops
+              if s.customer.latitude is not None and s.customer.longitude is not None]
+    everything = [(p[0], p[1]) for p in points] + ([start] if start else [])
+    if not everything:
+        return {}
+    lats = [p[0] for p in everything]
+    # A degree of longitude is shorter than a degree of latitude away from the equator.
+    shrink = math.cos(math.radians(sum(lats) / len(lats)))
+    lons = [p[1] * shrink for p in everything]
+    span = max(max(lats) - min(lats), max(lons) - min(lons), 0.002)
+    scale = min(width - 2 * margin, height - 2 * margin) / span
+
+    def xy(lat, lon):
+        return (round(margin + (lon * shrink - min(lons)) * scale, 1),
+                round(height - margin - (lat - min(lats)) * scale, 1))
+
+    nodes = [{"x": xy(lat, lon)[0], "y": xy(lat, lon)[1], "stop": stop}
+             for lat, lon, stop in points]
+    origin = None
+    if start:
+        origin = dict(zip(("x", "y"), xy(*start), strict=True))
+    path_points = ([origin] if origin else []) + nodes + ([origin] if origin else [])
+    return {
+        "width": width, "height": height, "origin": origin, "nodes": nodes,
+        "polyline": " ".join(f"{p['x']},{p['y']}" for p in path_points),
+    }
+
+
+def plan_weeks(*, user, manager: User, first_day: date, weeks: int = 4) -> list[dict]:
+    """One line per day of the horizon: stops planned, done, key visits and minutes."""
+    last_day = first_day + timedelta(days=weeks * 7 - 1)
+    rows = (planned_visits_visible_to(user)
+            .filter(manager=manager, date__gte=first_day, date__lte=last_day)
+            .values("date", "status", "aims", "travel_minutes", "service_minutes"))
+    days: dict[date, dict] = {}
+    for row in rows:
+        day = days.setdefault(row["date"], {"date": row["date"], "stops": 0, "done": 0,
+                                            "key": 0, "travel": 0, "service": 0})
+        day["stops"] += 1
+        day["done"] += row["status"] == StopStatus.DONE
+        day["key"] += bool(row["aims"])
+        day["travel"] += row["travel_minutes"]
+        day["service"] += row["service_minutes"]
+    for day in days.values():
+        total = day["travel"] + day["service"]
+        day["ratio"] = day["service"] / total if total else 0.0
+    return [days[d] for d in sorted(days)]
+
+
+# ---------------------------------------------------------------- the visit log
+
+
+def customer_usual_products(*, customer: Customer, limit: int = 200) -> list[Product]:
+    """The store's usual SKUs first, then the rest of the catalog on sale.
+
+    "Usual" is read from the store's earlier price and stock collections. When order lines
+    exist (orders app), extend this function with the SKUs the store has ordered lately;
+    the visit log and API only call this selector.
+    """
+    counts = dict(PriceStockRecord.objects.filter(visit__customer=customer)
+                  .values("product_id").annotate(n=Count("id")).values_list("product_id", "n"))
+    products = list(Product.objects.filter(on_sale=True).order_by("brand", "code")[:limit])
+    products.sort(key=lambda p: (-counts.get(p.pk, 0), not p.is_new, p.brand, p.code))
+    for product in products:
+        product.is_usual = counts.get(product.pk, 0) > 0
+    return products
+
+
+def customer_weekly_purchase_cartons(*, customer: Customer, months: int = 3) -> float:
+    """Average cartons a week over the last full months of purchases."""
+    rows = list(MonthlyPurchase.objects.filter(customer=customer).order_by("-month")
+                .values_list("cartons", flat=True)[:months])
+    if not rows:
+        return 0.0
+    return sum(rows) / len(rows) * 12 / 52
+
+
+def reasonable_stock_suggestion(*, customer: Customer) -> dict:
+    """Total cartons a store should hold: its weekly purchases times the cover in weeks."""
+    weeks = float(getattr(settings, "CRM_VISIT_STOCK_COVER_WEEKS", 1.5))
+    weekly = customer_weekly_purchase_cartons(customer=customer)
+    return {"weekly_cartons": round(weekly, 1), "cover_weeks": weeks,
+            "suggested_cartons": round(weekly * weeks)}
+
+
+def customer_visit_history(*, user, customer: Customer, limit: int = 10) -> dict:
+    """The store card block: its last visits, and prices and stock collected over time."""
+    visits = list(visits_visible_to(user).filter(customer=customer)
+                  .select_related("manager").order_by("-started_at")[:limit])
+    records = (PriceStockRecord.objects.filter(visit__customer=customer,
+                                               visit__in=visits_visible_to(user))
+               .select_related("product", "visit").order_by("product__name", "-visit__date"))
+    by_product: dict[int, dict] = {}
+    for record in records:
+        entry = by_product.setdefault(record.product_id, {"product": record.product,
+                                                          "records": []})
+        if len(entry["records"]) < 6:
+            entry["records"].append(record)
+    return {"visits": visits, "price_stock": list(by_product.values())}
+
+
+# ---------------------------------------------------------------- plan vs actual
+
+
+def _ratio(part, whole) -> float | None:
+    return part / whole if whole else None
+
+
+def plan_vs_actual(*, user, managers: list[User], first_day: date, last_day: date) -> dict:
+    """Completion by day and week, missed stops, minutes by grade and customer-time ratio."""
+    today = timezone.localdate()
+    manager_ids = [m.pk for m in managers]
+    stops = (planned_visits_visible_to(user)
+             .filter(manager_id__in=manager_ids, date__gte=first_day, date__lte=last_day)
+             .values("manager_id", "date", "status", "visit__status"))
+    visits = list(visits_visible_to(user)
+                  .filter(manager_id__in=manager_ids, date__gte=first_day, date__lte=last_day,
+                          status=VisitStatus.DONE)
+                  .values("manager_id", "date", "started_at", "finished_at",
+                          "customer__grade", "planned_visit_id"))
+
+    def blank():
+        return {"planned": 0, "done": 0, "missed": 0, "open": 0, "unplanned": 0}
+
+    by_day: dict[date, dict] = defaultdict(blank)
+    by_week: dict[date, dict] = defaultdict(blank)
+    by_manager: dict[int, dict] = defaultdict(blank)
+    for stop in stops:
+        week = stop["date"] - timedelta(days=stop["date"].weekday())
+        done = stop["status"] == StopStatus.DONE
+        missed = stop["status"] == StopStatus.MISSED or (
+            not done and stop["date"] < today and stop["visit__status"] is None)
+        for bucket in (by_day[stop["date"]], by_week[week], by_manager[stop["manager_id"]]):
+            bucket["planned"] += 1
+            bucket["done"] += done
+            bucket["missed"] += missed
+            bucket["open"] += not done and not missed
+    minutes_by_grade: dict[str, list[float]] = defaultdict(list)
+    day_spans: dict[tuple[int, date], list] = {}
+    for visit in visits:
+        minutes = (visit["finished_at"] - visit["started_at"]).total_seconds() / 60
+        minutes_by_grade[visit["customer__grade"] or "-"].append(minutes)
+        span = day_spans.setdefault((visit["manager_id"], visit["date"]),
+                                    [visit["started_at"], visit["finished_at"], 0.0])
+        span[0] = min(span[0], visit["started_at"])
+        span[1] = max(span[1], visit["finished_at"])
+        span[2] += minutes
+        if visit["planned_visit_id"] is None:
+            week = visit["date"] - timedelta(days=visit["date"].weekday())
+            for bucket in (by_day[visit["date"]], by_week[week],
+                           by_manager[visit["manager_id"]]):
+                bucket["unplanned"] += 1
+    in_store = sum(span[2] for span in day_spans.values())
+    # Working time is counted from the first arrival to the last departure of each day.
+    worked = sum((span[1] - span[0]).total_seconds() / 60 for span in day_spans.values())
+    manager_ratio: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for (manager_id, _day), span in day_spans.items():
+        manager_ratio[manager_id][0] += span[2]
+        manager_ratio[manager_id][1] += (span[1] - span[0]).total_seconds() / 60
+
+    def finish(bucket):
+        # Completion counts stops that were due: done or missed, not those still ahead.
+        bucket["due"] = bucket["done"] + bucket["missed"]
+        bucket["completion"] = _ratio(bucket["done"], bucket["due"])
+        return bucket
+
+    return {
+        "first_day": first_day, "last_day": last_day,
+        "days": [{"date": d, **finish(by_day[d])} for d in sorted(by_day)],
+        "weeks": [{"week": w, **finish(by_week[w])} for w in sorted(by_week)],
+        "managers": [
+            {"manager": m, **finish(by_manager[m.pk]),
+             "customer_time_ratio": _ratio(*manager_ratio[m.pk]) if m.pk in manager_ratio
+             else None}
+            for m in managers
+        ],
+        "minutes_by_grade": [
+            {"grade": grade, "visits": len(values), "average": sum(values) / len(values)}
+            for grade, values in sorted(minutes_by_grade.items())
+        ],
+        "customer_time_ratio": _ratio(in_store, worked),
+        "totals": finish({
+            key: sum(by_week[w][key] for w in by_week)
+            for key in ("planned", "done", "missed", "open", "unplanned")
+        }),
+    }
+
+
+def manager_for(*, user, pk=None) -> User:
+    """The manager whose plan is asked for: the user themself unless another is named."""
+    if pk in (None, "") and user.role == Role.MANAGER:
+        return user
+    if pk in (None, ""):
+        raise BusinessError(_("Choose a customer manager."), field="manager")
+    return manager_get(user=user, pk=pk)
+
+
+def visit_customer_get(*, user, pk) -> Customer:
+    """A store the user may log a visit for; anything else gets the same clear message."""
+    customer = customers_visible_to(user).filter(pk=pk).select_related("territory").first()
+    if customer is None or customer.manager_id != user.pk:
+        raise BusinessError(_("You can only log visits to your own stores."), field="customer")
+    return customer
+
+
+def default_stats_range(today: date | None = None) -> tuple[date, date]:
+    """From the Monday three weeks back to the Sunday of this week."""
+    today = today or timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    return monday - timedelta(days=21), monday + timedelta(days=6)
+
+
+def stats_managers(*, user, manager: User | None) -> list[User]:
+    if manager is not None:
+        return [manager]
+    return list(managers_visible_to(user))
+
+
+def plan_customer_get(*, user, manager: User, pk) -> Customer:
+    """A store of `manager` that the user may see, to add to the manager's plan."""
+    customer = (customers_visible_to(user).filter(pk=pk, manager=manager)
+                .select_related("territory").first())
+    if customer is None:
+        raise BusinessError(_("This store is not one of the manager's stores."),
+                            field="customer")
+    return customer

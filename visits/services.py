@@ -1,0 +1,462 @@
+"""Every write of the visits app: plan generation and editing, and the visit log."""
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm_project.errors import BusinessError
+from customers.cadence import visit_cadence
+from customers.models import (
+    OPEN_WARNING_STATUSES,
+    ChurnReason,
+    ChurnWarning,
+    Customer,
+    CustomerStatus,
+    Grade,
+    Role,
+    User,
+)
+from customers.selectors import customers_visible_to
+from phone_orders.models import Product
+
+from . import planner
+from .actions import ACTION_CODES
+from .models import KeyAim, PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitStatus
+from .selectors import manager_start_point
+
+# A visit log with every SKU of a large catalog filled in stays well under this.
+DRAFT_MAX_BYTES = 64 * 1024
+
+
+def _price_tolerance() -> Decimal:
+    return Decimal(str(getattr(settings, "CRM_VISIT_PRICE_TOLERANCE", "0.10")))
+
+
+def price_outside_guidance(*, product: Product, price: Decimal) -> bool:
+    """Guidance is the suggested retail price, give or take the configured tolerance."""
+    guidance = product.retail_price
+    return abs(price - guidance) > guidance * _price_tolerance()
+
+
+# ---------------------------------------------------------------- who may do what
+
+
+def user_can_plan_for(*, user, manager: User) -> bool:
+    if manager.role != Role.MANAGER or not manager.is_active:
+        return False
+    if user.is_admin_role or user.pk == manager.pk:
+        return True
+    return user.role == Role.SUPERVISOR and user.department_id == manager.department_id
+
+
+def _require_plan_rights(*, user, manager: User) -> None:
+    if not user_can_plan_for(user=user, manager=manager):
+        raise BusinessError(_("You may not change this manager's plan."), field="manager")
+
+
+def _require_own_store(*, user, customer: Customer) -> None:
+    if user.role != Role.MANAGER or customer.manager_id != user.pk:
+        raise BusinessError(_("You can only log visits to your own stores."), field="customer")
+
+
+# ---------------------------------------------------------------- planning
+
+
+@dataclass
+class UnplacedStore:
+    customer: Customer
+    window_start: date
+    window_end: date
+    message: str
+
+
+@dataclass
+class PlanOutcome:
+    first_day: date
+    stops_created: int
+    stops_kept: int
+    missed: int
+    unplaced: list[UnplacedStore]
+
+
+def _point(obj):
+    latitude, longitude = obj.latitude, obj.longitude
+    if latitude is None or longitude is None:
+        return None
+    return (float(latitude), float(longitude))
+
+
+def _service_minutes(customer: Customer, config: planner.PlannerConfig) -> int:
+    if config.service_minutes:
+        by_grade = config.service_minutes.get(customer.grade or "C", {})
+        if customer.network in by_grade:
+            return int(by_grade[customer.network])
+    return visit_cadence(customer.grade).minutes(customer.network)
+
+
+def customer_key_aims(*, customers: list[Customer]) -> dict[int, list[str]]:
+    """Why each store deserves a key visit now (open warnings, complaints, new products)."""
+    aims: dict[int, list[str]] = {c.pk: [] for c in customers}
+    warnings = ChurnWarning.objects.filter(
+        customer_id__in=aims.keys(), status__in=OPEN_WARNING_STATUSES
+    ).values_list("customer_id", "reason")
+    for customer_id, reason in warnings:
+        if reason == ChurnReason.GRADE_DROP:
+            aim = KeyAim.GRADE_DROP
+        elif reason == ChurnReason.COMPLAINT_OPEN:
+            aim = KeyAim.COMPLAINT_FOLLOW_UP
+        else:
+            aim = KeyAim.CHURN_WARNING
+        if aim not in aims[customer_id]:
+            aims[customer_id].append(aim)
+    for customer in customers:
+        if customer.open_complaint_count > 0 and \
+                KeyAim.COMPLAINT_FOLLOW_UP not in aims[customer.pk]:
+            aims[customer.pk].append(KeyAim.COMPLAINT_FOLLOW_UP)
+    new_products = list(Product.objects.filter(is_new=True, on_sale=True)
+                        .values_list("pk", flat=True))
+    if new_products:
+        # Push new products where they sell best (A and B stores) until the store shows
+        # them on its shelf (a price and stock record of a new SKU).
+        listing = set(PriceStockRecord.objects.filter(
+            product_id__in=new_products, visit__customer_id__in=aims.keys()
+        ).values_list("visit__customer_id", flat=True))
+        for customer in customers:
+            if customer.grade in (Grade.A, Grade.B) and customer.pk not in listing:
+                aims[customer.pk].append(KeyAim.NEW_PRODUCT)
+    rank = {aim: n for n, aim in enumerate(KeyAim.values)}
+    return {pk: sorted(found, key=rank.__getitem__) for pk, found in aims.items()}
+
+
+def _stop_for(customer: Customer, config, aims, done_dates=(), urgent=False) -> planner.Stop:
+    point = _point(customer)
+    return planner.Stop(
+        customer_id=customer.pk, label=customer.name, grade=customer.grade or "C",
+        network=customer.network, area=customer.territory.code,
+        latitude=point[0] if point else None, longitude=point[1] if point else None,
+        interval_days=visit_cadence(customer.grade).interval_days,
+        service_minutes=_service_minutes(customer, config), aims=list(aims),
+        done_dates=list(done_dates), urgent=urgent,
+    )
+
+
+@transaction.atomic
+def plan_generate(*, manager: User, user, first_day: date | None = None,
+                  config: planner.PlannerConfig | None = None) -> PlanOutcome:
+    """Plan the manager's coming weeks. Visits done or under way stay where they are; stops
+    left undone before the first day are marked missed and come back in the first week."""
+    _require_plan_rights(user=user, manager=manager)
+    config = config or planner.PlannerConfig.from_settings()
+    first_day = first_day or timezone.localdate()
+    last_day = first_day + timedelta(days=config.horizon_weeks * 7 - 1)
+    # One planner run per manager at a time.
+    User.objects.select_for_update().filter(pk=manager.pk).first()
+
+    missed_rows = PlannedVisit.objects.filter(manager=manager, date__lt=first_day,
+                                              status=StopStatus.PLANNED, visit__isnull=True)
+    missed_customers = set(missed_rows.values_list("customer_id", flat=True))
+    missed = missed_rows.update(status=StopStatus.MISSED)
+    # Missed earlier and still not visited since: also carried forward.
+    recent_missed = PlannedVisit.objects.filter(
+        manager=manager, status=StopStatus.MISSED, date__gte=first_day - timedelta(days=28),
+        date__lt=first_day,
+    ).values_list("customer_id", "date")
+    visited_since = {}
+    for customer_id, visit_date in Visit.objects.filter(
+            manager=manager, date__gte=first_day - timedelta(days=28)
+    ).values_list("customer_id", "date"):
+        visited_since[customer_id] = max(visited_since.get(customer_id, visit_date), visit_date)
+    for customer_id, missed_date in recent_missed:
+        if visited_since.get(customer_id, date.min) < missed_date:
+            missed_customers.add(customer_id)
+
+    PlannedVisit.objects.filter(manager=manager, date__gte=first_day,
+                                status=StopStatus.PLANNED, visit__isnull=True).delete()
+    kept = list(PlannedVisit.objects.filter(manager=manager, date__gte=first_day,
+                                            date__lte=last_day)
+                .select_related("customer__territory"))
+    customers = list(customers_visible_to(manager).filter(status=CustomerStatus.ACTIVE)
+                     .select_related("territory"))
+    aims = customer_key_aims(customers=customers)
+    done_dates: dict[int, list[date]] = {}
+    for row in kept:
+        done_dates.setdefault(row.customer_id, []).append(row.date)
+    for customer_id, visit_date in Visit.objects.filter(
+            manager=manager, date__gte=first_day, date__lte=last_day
+    ).values_list("customer_id", "date"):
+        done_dates.setdefault(customer_id, []).append(visit_date)
+
+    fixed: dict[date, list[planner.Stop]] = {}
+    for row in kept:
+        fixed.setdefault(row.date, []).append(
+            _stop_for(row.customer, config, row.aims))
+    stops = []
+    for customer in customers:
+        urgent = customer.pk in missed_customers and not done_dates.get(customer.pk)
+        customer_aims = list(aims[customer.pk])
+        if urgent:
+            customer_aims.append(KeyAim.MISSED_VISIT)
+        stops.append(_stop_for(customer, config, customer_aims,
+                               done_dates.get(customer.pk, ()), urgent))
+    start = manager_start_point(manager=manager)
+    result = planner.plan(stops, first_day=first_day, start=start, config=config, fixed=fixed)
+
+    kept_by_key = {(row.date, row.customer_id): row for row in kept}
+    aims_given: set[int] = set()
+    new_rows = []
+    for day in result.days:
+        for stop in day.stops:
+            row = kept_by_key.get((day.date, stop.stop.customer_id))
+            if row is not None:
+                row.sequence, row.planned_start = stop.sequence, stop.arrival
+                row.travel_minutes = stop.travel_minutes
+                row.save(update_fields=["sequence", "planned_start", "travel_minutes"])
+                continue
+            # A key aim belongs to the store's next visit, not to every visit of the month.
+            first = stop.stop.customer_id not in aims_given
+            aims_given.add(stop.stop.customer_id)
+            new_rows.append(PlannedVisit(
+                manager=manager, customer_id=stop.stop.customer_id, date=day.date,
+                sequence=stop.sequence, planned_start=stop.arrival,
+                travel_minutes=stop.travel_minutes, service_minutes=stop.service_minutes,
+                aims=stop.aims if first else [],
+            ))
+    PlannedVisit.objects.bulk_create(new_rows)
+    by_pk = {c.pk: c for c in customers}
+    unplaced = [
+        UnplacedStore(
+            customer=by_pk[item.stop.customer_id], window_start=item.window_start,
+            window_end=item.window_end,
+            message=_("%(store)s (grade %(grade)s) did not fit between %(start)s and "
+                      "%(end)s: every working day there is full, and its %(minutes)s minutes "
+                      "in store plus travel would pass the %(budget)s-minute working day.")
+            % {"store": by_pk[item.stop.customer_id].name, "grade": item.stop.grade,
+               "start": item.window_start.isoformat(), "end": item.window_end.isoformat(),
+               "minutes": item.stop.service_minutes, "budget": config.working_minutes},
+        )
+        for item in result.unplaced
+    ]
+    return PlanOutcome(first_day=first_day, stops_created=len(new_rows),
+                       stops_kept=len(kept), missed=missed, unplaced=unplaced)
+
+
+def plan_day_recompute(*, manager: User, day: date,
+                       config: planner.PlannerConfig | None = None) -> list[PlannedVisit]:
+    """Arrival, travel and sequence of a day's stops in their current order."""
+    config = config or planner.PlannerConfig.from_settings()
+    rows = list(PlannedVisit.objects.filter(manager=manager, date=day)
+                .select_related("customer__territory").order_by("sequence", "pk"))
+    stops = [_stop_for(row.customer, config, row.aims) for row in rows]
+    for stop, row in zip(stops, rows, strict=True):
+        stop.service_minutes = row.service_minutes
+    summary = planner.day_times(stops, day, manager_start_point(manager=manager), config)
+    for row, planned in zip(rows, summary.stops, strict=True):
+        row.sequence, row.planned_start = planned.sequence, planned.arrival
+        row.travel_minutes = planned.travel_minutes
+    PlannedVisit.objects.bulk_update(rows, ["sequence", "planned_start", "travel_minutes"])
+    return rows
+
+
+@transaction.atomic
+def plan_stop_reorder(*, manager: User, user, day: date, order: list[int]) -> list[PlannedVisit]:
+    """Put the day's stops in the order the manager chose, and recompute the times."""
+    _require_plan_rights(user=user, manager=manager)
+    rows = {row.pk: row for row in PlannedVisit.objects.select_for_update()
+            .filter(manager=manager, date=day)}
+    if sorted(order) != sorted(rows):
+        raise BusinessError(_("The new order must list each stop of the day exactly once."),
+                            field="order")
+    for sequence, pk in enumerate(order, start=1):
+        rows[pk].sequence = sequence
+    PlannedVisit.objects.bulk_update(rows.values(), ["sequence"])
+    return plan_day_recompute(manager=manager, day=day)
+
+
+@transaction.atomic
+def plan_stop_move(*, stop: PlannedVisit, user, offset: int) -> list[PlannedVisit]:
+    """Move one stop up (-1) or down (+1) in its day."""
+    order = list(PlannedVisit.objects.filter(manager=stop.manager, date=stop.date)
+                 .order_by("sequence", "pk").values_list("pk", flat=True))
+    index = order.index(stop.pk)
+    target = min(max(index + offset, 0), len(order) - 1)
+    order.insert(target, order.pop(index))
+    return plan_stop_reorder(manager=stop.manager, user=user, day=stop.date, order=order)
+
+
+@transaction.atomic
+def plan_stop_add(*, manager: User, user, day: date, customer: Customer) -> PlannedVisit:
+    """Add a store at the end of a day; the day's times are recomputed."""
+    _require_plan_rights(user=user, manager=manager)
+    if customer.manager_id != manager.pk:
+        raise BusinessError(_("This store is not one of the manager's stores."),
+                            field="customer")
+    if day < timezone.localdate():
+        raise BusinessError(_("A stop cannot be added to a day that is over."), field="date")
+    if PlannedVisit.objects.filter(manager=manager, date=day, customer=customer).exists():
+        raise BusinessError(_("This store is already planned that day."), field="customer")
+    config = planner.PlannerConfig.from_settings()
+    last = PlannedVisit.objects.filter(manager=manager, date=day).order_by("-sequence").first()
+    row = PlannedVisit(
+        manager=manager, customer=customer, date=day,
+        sequence=(last.sequence + 1) if last else 1, planned_start=config.day_start,
+        service_minutes=_service_minutes(customer, config), added_by_manager=True,
+        aims=customer_key_aims(customers=[customer])[customer.pk],
+    )
+    row.full_clean()
+    row.save()
+    plan_day_recompute(manager=manager, day=day, config=config)
+    row.refresh_from_db()
+    return row
+
+
+# ---------------------------------------------------------------- the visit log
+
+
+def _decimal_or_none(value, field: str):
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise BusinessError(_("Enter a number."), field=field) from None
+
+
+@transaction.atomic
+def visit_start(*, user, customer: Customer, planned_visit: PlannedVisit | None = None,
+                at: datetime | None = None, latitude=None, longitude=None) -> Visit:
+    """Arrive at a store. Starting twice returns the visit already under way."""
+    _require_own_store(user=user, customer=customer)
+    at = at or timezone.now()
+    day = timezone.localtime(at).date()
+    if planned_visit is not None:
+        if planned_visit.manager_id != user.pk or planned_visit.customer_id != customer.pk:
+            raise BusinessError(_("This stop is not in your plan."), field="planned_visit")
+    else:
+        planned_visit = PlannedVisit.objects.filter(
+            manager=user, customer=customer, date=day, visit__isnull=True).first()
+    under_way = Visit.objects.filter(manager=user, customer=customer, date=day,
+                                     status=VisitStatus.IN_PROGRESS).first()
+    if under_way is not None:
+        return under_way
+    if planned_visit is not None and Visit.objects.filter(planned_visit=planned_visit).exists():
+        raise BusinessError(_("This stop has already been visited."), field="planned_visit")
+    visit = Visit(
+        customer=customer, manager=user, planned_visit=planned_visit, date=day,
+        started_at=at, start_latitude=_decimal_or_none(latitude, "latitude"),
+        start_longitude=_decimal_or_none(longitude, "longitude"),
+    )
+    visit.full_clean()
+    visit.save()
+    return visit
+
+
+def _require_own_visit(*, visit: Visit, user) -> None:
+    if visit.manager_id != user.pk:
+        raise BusinessError(_("Only the manager who made this visit can change it."))
+
+
+def visit_save_draft(*, visit: Visit, user, draft: dict) -> Visit:
+    """Keep what was typed so far; nothing is checked until the visit is finished."""
+    _require_own_visit(visit=visit, user=user)
+    if visit.status != VisitStatus.IN_PROGRESS:
+        raise BusinessError(_("This visit is already finished."))
+    if not isinstance(draft, dict) or len(json.dumps(draft)) > DRAFT_MAX_BYTES:
+        raise BusinessError(_("The draft could not be read."), field="draft")
+    Visit.objects.filter(pk=visit.pk).update(draft=draft, updated_at=timezone.now())
+    visit.draft = draft
+    return visit
+
+
+def _clean_lines(lines: list[dict]) -> list[tuple[Product, Decimal, int]]:
+    errors = []
+    cleaned = []
+    seen = set()
+    products = Product.objects.in_bulk([line.get("product") for line in lines
+                                        if str(line.get("product", "")).isdigit()])
+    for index, line in enumerate(lines):
+        product = products.get(int(line["product"])) if str(
+            line.get("product", "")).isdigit() else None
+        line_errors = {}
+        if product is None:
+            line_errors["product"] = _("Choose a SKU from the catalog.")
+        elif product.pk in seen:
+            line_errors["product"] = _("This SKU is listed twice.")
+        try:
+            price = Decimal(str(line.get("retail_price", "")).strip())
+        except (InvalidOperation, ValueError):
+            price = None
+        if price is None or not price.is_finite():
+            line_errors["retail_price"] = _("Enter the observed price per carton.")
+        elif price <= 0:
+            line_errors["retail_price"] = _("The price must be more than zero.")
+        elif price != price.quantize(Decimal("0.01")) or price >= Decimal("100000000"):
+            line_errors["retail_price"] = _("Enter a price in yuan with at most two decimals.")
+        stock_raw = str(line.get("stock_cartons", "")).strip()
+        try:
+            stock = int(stock_raw)
+        except ValueError:
+            stock = None
+        if stock is None:
+            line_errors["stock_cartons"] = _("Enter the cartons in stock as a whole number.")
+        elif stock < 0:
+            line_errors["stock_cartons"] = _("The stock cannot be negative.")
+        if line_errors:
+            errors.append({"line": index, **{k: str(v) for k, v in line_errors.items()}})
+            continue
+        seen.add(product.pk)
+        cleaned.append((product, price, stock))
+    if errors:
+        first = errors[0]
+        message = next(v for k, v in first.items() if k != "line")
+        raise BusinessError(
+            _("Price and stock line %(line)s: %(message)s")
+            % {"line": first["line"] + 1, "message": message},
+            field="lines", errors=errors,
+        )
+    return cleaned
+
+
+@transaction.atomic
+def visit_finish(*, visit: Visit, user, actions: list[str], lines: list[dict],
+                 notes: str = "", next_actions: str = "", at: datetime | None = None,
+                 latitude=None, longitude=None) -> Visit:
+    """Leave the store: the checklist, price and stock lines and notes, all or nothing."""
+    _require_own_visit(visit=visit, user=user)
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if visit.status != VisitStatus.IN_PROGRESS:
+        raise BusinessError(_("This visit is already finished."))
+    at = at or timezone.now()
+    if at < visit.started_at:
+        raise BusinessError(_("A visit cannot finish before it started (%(start)s).")
+                            % {"start": timezone.localtime(visit.started_at)
+                               .strftime("%Y-%m-%d %H:%M")}, field="finished_at")
+    unknown = sorted(set(actions) - set(ACTION_CODES))
+    if unknown:
+        raise BusinessError(_("Unknown visit action: %(codes)s.") % {"codes": ", ".join(unknown)},
+                            field="actions")
+    cleaned = _clean_lines(lines)
+    visit.actions = [code for code in ACTION_CODES if code in set(actions)]
+    visit.notes = notes.strip()
+    visit.next_actions = next_actions.strip()
+    visit.finished_at = at
+    visit.finish_latitude = _decimal_or_none(latitude, "latitude")
+    visit.finish_longitude = _decimal_or_none(longitude, "longitude")
+    visit.status = VisitStatus.DONE
+    visit.draft = {}
+    visit.full_clean()
+    visit.save()
+    PriceStockRecord.objects.bulk_create([
+        PriceStockRecord(visit=visit, product=product, retail_price=price,
+                         stock_cartons=stock,
+                         outside_guidance=price_outside_guidance(product=product, price=price))
+        for product, price, stock in cleaned
+    ])
+    if visit.planned_visit_id:
+        PlannedVisit.objects.filter(pk=visit.planned_visit_id).update(status=StopStatus.DONE)
+    return visit

@@ -1,0 +1,31 @@
+"""Celery tasks of the visits app: ids and dates in, one service call each."""
+
+from datetime import date
+
+from celery import shared_task
+from django.db import transaction
+
+from customers.models import Role, User
+
+from . import services
+
+
+@shared_task
+def plan_generate_task(*, manager_id: int, first_day: str | None = None) -> int:
+    """Regenerate one manager's plan (the manager acts for themself)."""
+    manager = User.objects.get(pk=manager_id)
+    outcome = services.plan_generate(
+        manager=manager, user=manager,
+        first_day=date.fromisoformat(first_day) if first_day else None)
+    return outcome.stops_created
+
+
+@shared_task
+def plans_roll_forward_task(*, first_day: str | None = None) -> int:
+    """Weekly: regenerate every active manager's plan, one task per manager."""
+    manager_ids = list(User.objects.filter(role=Role.MANAGER, is_active=True)
+                       .values_list("pk", flat=True))
+    for manager_id in manager_ids:
+        transaction.on_commit(
+            lambda pk=manager_id: plan_generate_task.delay(manager_id=pk, first_day=first_day))
+    return len(manager_ids)
