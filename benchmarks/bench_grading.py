@@ -310,8 +310,10 @@ def run(stdout) -> None:
         vacuum_between_runs()
         results[label] = result
         rate = result["stores"] / result["seconds"]
+        within = result["seconds"] <= 60 and result["peak_mb"] < 2048
         stdout.write(f"   {label:42s} {result['seconds']:6.1f} s  {rate:10,.0f} stores/s  "
-                     f"peak {result['peak_mb']:6.0f} MB  changes {result['changes']:,}\n")
+                     f"peak {result['peak_mb']:6.0f} MB  changes {result['changes']:,}  "
+                     f"{'ok' if within else 'OVER TARGET'}\n")
         stdout.flush()
     for job, label, naive in [("grades", "grades, monthly (new window)", naive_grades),
                               ("churn", "churn scan, first", naive_churn)]:

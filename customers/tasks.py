@@ -8,13 +8,15 @@ only what is transient: a database error or another run holding the job's lock. 
 from datetime import date
 
 from celery import shared_task
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from .churn import scan_churn
 from .grading import JobBusy, recompute_grades
 
-TRANSIENT = (OperationalError, InterfaceError, DatabaseError, JobBusy)
+# Connection trouble, lock timeouts, serialization failures, or the other run's lock;
+# an IntegrityError or a refused date is not transient and is not retried.
+TRANSIENT = (OperationalError, InterfaceError, JobBusy)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 30, "retry_backoff_max": 600,
          "max_retries": 5, "acks_late": True}
 
