@@ -3,7 +3,17 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import BusinessFormat, Customer, CustomerStatus, Grade, Network, Territory, User
+from .models import (
+    OPEN_WARNING_STATUSES,
+    BusinessFormat,
+    ChurnReason,
+    Customer,
+    CustomerStatus,
+    Grade,
+    Network,
+    Territory,
+    User,
+)
 
 
 def search_customers(queryset, value: str):
@@ -38,11 +48,14 @@ class CustomerFilter(django_filters.FilterSet):
     business_format = django_filters.ChoiceFilter(choices=BusinessFormat.choices,
                                                   label=_("Business format"))
     order_weekday = django_filters.NumberFilter(label=_("Order weekday"))
+    warning = django_filters.ChoiceFilter(
+        choices=[("any", _("Any open warning")), *ChurnReason.choices],
+        method="filter_warning", label=_("Churn warning"))
 
     class Meta:
         model = Customer
         fields = ["q", "grade", "territory", "manager", "status", "network",
-                  "business_format", "order_weekday"]
+                  "business_format", "order_weekday", "warning"]
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, user=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
@@ -52,6 +65,12 @@ class CustomerFilter(django_filters.FilterSet):
 
             self.filters["territory"].queryset = territories_visible_to(user)
             self.filters["manager"].queryset = managers_visible_to(user)
+
+    def filter_warning(self, queryset, name, value):
+        warnings = {"churn_warnings__status__in": OPEN_WARNING_STATUSES}
+        if value != "any":
+            warnings["churn_warnings__reason"] = value
+        return queryset.filter(pk__in=Customer.objects.filter(**warnings).values("pk"))
 
     def filter_q(self, queryset, name, value):
         return search_customers(queryset, value)

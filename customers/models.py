@@ -386,3 +386,181 @@ class ChurnWarning(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_WARNING_STATUSES
+
+
+# --- Grading (客户分类分级) and churn rules, written by customers.grading / customers.churn ---
+
+
+class GradingMethod(models.TextChoices):
+    CUMULATIVE_SHARE = "cumulative_share", _("Cumulative share of purchases")
+    STANDARD_AMOUNTS = "standard_amounts", _("Standard amounts")  # 等级标准额
+
+
+class GradingSettings(models.Model):
+    """The one row of grading settings (pk=1), edited by admins; every edit is kept."""
+
+    window_months = models.PositiveSmallIntegerField(
+        _("window (months)"), default=3,
+        validators=[MinValueValidator(3), MaxValueValidator(6)],
+    )
+    method = models.CharField(_("method"), max_length=20, choices=GradingMethod.choices,
+                              default=GradingMethod.CUMULATIVE_SHARE)
+    a_share_percent = models.DecimalField(
+        _("A share (%)"), max_digits=5, decimal_places=2, default=Decimal("80"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
+    b_share_percent = models.DecimalField(
+        _("B share (%)"), max_digits=5, decimal_places=2, default=Decimal("15"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    c_share_percent = models.DecimalField(
+        _("C share (%)"), max_digits=5, decimal_places=2, default=Decimal("5"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    a_amount = models.DecimalField(_("A standard amount (yuan/month)"), max_digits=14,
+                                   decimal_places=2, default=Decimal("30000"),
+                                   validators=[MinValueValidator(Decimal("0.01"))])
+    b_amount = models.DecimalField(_("B standard amount (yuan/month)"), max_digits=14,
+                                   decimal_places=2, default=Decimal("10000"),
+                                   validators=[MinValueValidator(Decimal("0.01"))])
+    tier_count = models.PositiveSmallIntegerField(
+        _("number of tiers"), default=30, help_text=_("0 turns the finer tiers off."),
+        validators=[MaxValueValidator(100)],
+    )  # 档位
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(verbose_name=_("historical grading settings"))
+
+    class Meta:
+        verbose_name = _("grading settings")
+        verbose_name_plural = _("grading settings")
+
+    def __str__(self) -> str:
+        return str(_("grading settings"))
+
+
+class GradeSnapshot(models.Model):
+    """A store's grade for one month, with the numbers that explain it."""
+
+    # No index of its own: the unique (customer, month) index serves lookups by store, and
+    # one index fewer matters when a million rows are written each month.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, db_index=False,
+                                 related_name="grade_snapshots", verbose_name=_("customer"))
+    month = models.DateField(_("month"), help_text=_("First day of the graded month."))
+    as_of = models.DateField(_("as of"))
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices)
+    tier = models.PositiveSmallIntegerField(_("tier"), null=True, blank=True)
+    monthly_average = models.DecimalField(_("monthly average purchase (yuan)"),
+                                          max_digits=14, decimal_places=2)
+    rank = models.PositiveIntegerField(_("rank"))
+    cumulative_share = models.DecimalField(_("cumulative share before the store (%)"),
+                                           max_digits=7, decimal_places=4)
+    window_months = models.PositiveSmallIntegerField(_("window (months)"))
+    counted_months = models.PositiveSmallIntegerField(_("months counted"))
+    method = models.CharField(_("method"), max_length=20, choices=GradingMethod.choices)
+
+    class Meta:
+        verbose_name = _("grade snapshot")
+        verbose_name_plural = _("grade snapshots")
+        ordering = ["customer", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "month"],
+                                    name="uniq_grade_snapshot_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="grade_snapshot_first_day"),
+        ]
+        indexes = [models.Index(fields=["month", "grade"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m} {self.grade}"
+
+
+class GradeChange(models.Model):
+    """An upgrade or a downgrade of a store, found by a grading run."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE,
+                                 related_name="grade_changes", verbose_name=_("customer"))
+    month = models.DateField(_("month"))
+    as_of = models.DateField(_("as of"))
+    old_grade = models.CharField(_("old grade"), max_length=1, choices=Grade.choices)
+    new_grade = models.CharField(_("new grade"), max_length=1, choices=Grade.choices)
+    old_monthly_average = models.DecimalField(_("old monthly average (yuan)"), max_digits=14,
+                                              decimal_places=2, null=True, blank=True)
+    new_monthly_average = models.DecimalField(_("new monthly average (yuan)"), max_digits=14,
+                                              decimal_places=2)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("grade change")
+        verbose_name_plural = _("grade changes")
+        ordering = ["-as_of", "-id"]
+        indexes = [models.Index(fields=["customer", "-as_of"]),
+                   models.Index(fields=["as_of"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.old_grade}->{self.new_grade}"
+
+    @property
+    def is_downgrade(self) -> bool:
+        return self.new_grade > self.old_grade
+
+
+class ChurnRuleSettings(models.Model):
+    """The one row (pk=1) of churn rule parameters, edited by admins; every edit is kept."""
+
+    no_order_cycles = models.PositiveSmallIntegerField(
+        _("cycles without order"), default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    drop_percent = models.PositiveSmallIntegerField(
+        _("purchase drop (%)"), default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    grade_drop_days = models.PositiveSmallIntegerField(
+        _("grade drop looked back (days)"), default=31,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(verbose_name=_("historical churn rule settings"))
+
+    class Meta:
+        verbose_name = _("churn rule settings")
+        verbose_name_plural = _("churn rule settings")
+
+    def __str__(self) -> str:
+        return str(_("churn rule settings"))
+
+
+class JobKind(models.TextChoices):
+    GRADES = "grades", _("Grade recompute")
+    CHURN = "churn", _("Churn scan")
+
+
+class JobStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class JobRun(models.Model):
+    """One run of an overnight job, kept whether it succeeded or not."""
+
+    kind = models.CharField(_("job"), max_length=10, choices=JobKind.choices)
+    as_of = models.DateField(_("as of"))
+    status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices,
+                              default=JobStatus.RUNNING)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    stores_processed = models.PositiveIntegerField(_("stores processed"), default=0)
+    changes = models.PositiveIntegerField(_("changes"), default=0)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    started_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("started by"))
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["kind", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.as_of} {self.status}"

@@ -133,6 +133,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
+    # Grades on the 1st of each month (a new window) and refreshed nightly (late orders).
+    "grades-monthly": {"task": "customers.recompute_grades",
+                       "schedule": crontab(minute=30, hour=1, day_of_month=1)},
+    "grades-nightly": {"task": "customers.recompute_grades",
+                       "schedule": crontab(minute=30, hour=1, day_of_month="2-31")},
+    # Churn after grading, so that tonight's downgrades are seen.
+    "churn-nightly": {"task": "customers.scan_churn", "schedule": crontab(minute=30, hour=2)},
     "complaints-churn-scan": {"task": "complaints.tasks.complaint_churn_scan_task",
                               "schedule": crontab(hour=2, minute=30)},
     "complaints-overdue-notify": {"task": "complaints.tasks.complaint_overdue_notify_task",

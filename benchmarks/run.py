@@ -1,0 +1,58 @@
+"""`make bench`: run every benchmarks/bench_*.py module's `run(stdout)` against the
+PostgreSQL database in DATABASE_URL (crm_bench), creating and migrating it first."""
+
+import importlib
+import os
+import pkgutil
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+
+def ensure_database(url: str) -> None:
+    import psycopg2
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    admin = psycopg2.connect(dbname="postgres", user=parts.username, password=parts.password,
+                             host=parts.hostname, port=parts.port or 5432)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def main() -> int:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        print("make bench needs PostgreSQL: set DATABASE_URL (e.g. .../crm_bench).")
+        return 2
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm_project.settings.local")
+    os.environ.setdefault("DEBUG", "false")  # no query log eating memory
+    ensure_database(url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    only = sys.argv[1:]
+    folder = Path(__file__).parent
+    for module_info in sorted(pkgutil.iter_modules([str(folder)]), key=lambda m: m.name):
+        if not module_info.name.startswith("bench_"):
+            continue
+        if only and module_info.name not in only:
+            continue
+        module = importlib.import_module(f"benchmarks.{module_info.name}")
+        print(f"== {module_info.name}", flush=True)
+        started = time.perf_counter()
+        module.run(sys.stdout)
+        print(f"== {module_info.name} done in {time.perf_counter() - started:.1f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

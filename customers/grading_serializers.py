@@ -1,0 +1,78 @@
+from rest_framework import serializers
+
+from .models import (
+    ChurnWarning,
+    GradeChange,
+    GradeSnapshot,
+    GradingSettings,
+    JobKind,
+    JobRun,
+)
+
+
+class GradeSnapshotSerializer(serializers.ModelSerializer):
+    customer_code = serializers.CharField(source="customer.code", read_only=True)
+
+    class Meta:
+        model = GradeSnapshot
+        fields = ["id", "customer", "customer_code", "month", "as_of", "grade", "tier",
+                  "monthly_average", "rank", "cumulative_share", "window_months",
+                  "counted_months", "method"]
+
+
+class GradeChangeSerializer(serializers.ModelSerializer):
+    customer_code = serializers.CharField(source="customer.code", read_only=True)
+    direction = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GradeChange
+        fields = ["id", "customer", "customer_code", "month", "as_of", "old_grade",
+                  "new_grade", "direction", "old_monthly_average", "new_monthly_average"]
+
+    def get_direction(self, change) -> str:
+        return "down" if change.is_downgrade else "up"
+
+
+class ChurnWarningSerializer(serializers.ModelSerializer):
+    customer_code = serializers.CharField(source="customer.code", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+
+    class Meta:
+        model = ChurnWarning
+        fields = ["id", "customer", "customer_code", "customer_name", "reason", "score",
+                  "evidence", "owner", "status", "as_of", "raised_at", "updated_at",
+                  "handled_by", "resolved_at", "resolution"]
+        read_only_fields = fields
+
+
+class WarningResolutionSerializer(serializers.Serializer):
+    resolution = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                       default="")
+
+
+class GradingSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GradingSettings
+        fields = ["window_months", "method", "a_share_percent", "b_share_percent",
+                  "c_share_percent", "a_amount", "b_amount", "tier_count", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+
+class JobRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = JobRun
+        fields = ["id", "kind", "as_of", "status", "started_at", "finished_at",
+                  "stores_processed", "changes", "details", "error", "started_by"]
+        read_only_fields = fields
+
+
+class JobStartSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=JobKind.choices)
+    as_of = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class CadenceSerializer(serializers.Serializer):
+    grade = serializers.CharField()
+    interval_days = serializers.IntegerField()
+    urban_minutes = serializers.IntegerField()
+    rural_minutes = serializers.IntegerField()

@@ -1,0 +1,43 @@
+"""Overnight jobs: thin Celery wrappers over customers.grading and customers.churn.
+
+Each takes a date (ISO string) and an optional user id, calls one service, and retries
+only what is transient: a database error or another run holding the job's lock. Bad input
+(a future date, an empty window) is final; the service has recorded or refused it.
+"""
+
+from datetime import date
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from .churn import scan_churn
+from .grading import JobBusy, recompute_grades
+
+# Connection trouble, lock timeouts, serialization failures, or the other run's lock;
+# an IntegrityError or a refused date is not transient and is not retried.
+TRANSIENT = (OperationalError, InterfaceError, JobBusy)
+RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 30, "retry_backoff_max": 600,
+         "max_retries": 5, "acks_late": True}
+
+
+def _as_of(as_of: str | None) -> date:
+    return date.fromisoformat(as_of) if as_of else timezone.localdate()
+
+
+def _started_by(user_id: int | None):
+    if user_id is None:
+        return None
+    from .models import User
+
+    return User.objects.filter(pk=user_id).first()
+
+
+@shared_task(name="customers.recompute_grades", **RETRY)
+def recompute_grades_task(as_of: str | None = None, user_id: int | None = None) -> int:
+    return recompute_grades(as_of=_as_of(as_of), started_by=_started_by(user_id)).pk
+
+
+@shared_task(name="customers.scan_churn", **RETRY)
+def scan_churn_task(as_of: str | None = None, user_id: int | None = None) -> int:
+    return scan_churn(as_of=_as_of(as_of), started_by=_started_by(user_id)).pk

@@ -1,0 +1,39 @@
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from customers.grading import customer_grade_card
+
+register = template.Library()
+
+
+@register.inclusion_tag("customers/grading/_card_body.html", takes_context=True)
+def grading_card(context, customer):
+    """Grade, tier and why, the grade history and recent changes of one store, scoped."""
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    card = customer_grade_card(user=user, customer_id=customer.pk) if user else None
+    return {"card": card}
+
+
+EVIDENCE_LABELS = {
+    "last_order_date": _("last order"),
+    "days_since_last_order": _("days without order"),
+    "cycles_missed": _("cycles missed"),
+    "cycle_days": _("cycle (days)"),
+    "threshold_cycles": _("warn after (cycles)"),
+    "recent_28_days": _("last 28 days (yuan)"),
+    "average_28_days_before": _("usual 28 days (yuan)"),
+    "drop_percent": _("drop (%)"),
+    "threshold_percent": _("warn from (%)"),
+    "old_grade": _("old grade"),
+    "new_grade": _("new grade"),
+    "changed_on": _("changed on"),
+    "old_monthly_average": _("old monthly average (yuan)"),
+    "new_monthly_average": _("new monthly average (yuan)"),
+}
+
+
+@register.filter
+def evidence_items(evidence) -> list[tuple[str, object]]:
+    """A warning's evidence as (readable label, value) pairs; unknown keys as they are."""
+    return [(EVIDENCE_LABELS.get(key, key), value) for key, value in (evidence or {}).items()]

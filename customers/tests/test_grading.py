@@ -1,0 +1,293 @@
+"""recompute_grades: the exact rules of the issue, idempotence, locking and failures."""
+
+import datetime
+from decimal import Decimal
+
+import psycopg2
+import pytest
+from django.db import connection
+
+from crm_project.errors import BusinessError
+from customers import grading
+from customers.grading import (
+    grading_settings_get,
+    grading_settings_update,
+    grading_window,
+    recompute_grades,
+)
+from customers.models import (
+    Customer,
+    CustomerStatus,
+    GradeChange,
+    GradeSnapshot,
+    JobRun,
+    JobStatus,
+)
+from customers.tests.factories import CustomerFactory
+from customers.tests.grading_factories import MonthlyPurchaseFactory
+
+AS_OF = datetime.date(2026, 11, 23)
+WINDOW = [datetime.date(2026, 8, 1), datetime.date(2026, 9, 1), datetime.date(2026, 10, 1)]
+
+
+def store_buying(average, *, months=WINDOW, code=None, territory=None, **kwargs):
+    extra = {"code": code} if code else {}
+    if territory is not None:
+        extra["territory"] = territory
+    customer = CustomerFactory(**extra, **kwargs)
+    for month in months:
+        MonthlyPurchaseFactory(customer=customer, month=month, amount=Decimal(average))
+    return customer
+
+
+def grades_by_code() -> dict:
+    return dict(Customer.objects.values_list("code", "grade"))
+
+
+def test_window_is_the_complete_months_before_the_as_of_month():
+    assert grading_window(as_of=AS_OF, months=3) == WINDOW
+    assert grading_window(as_of=datetime.date(2026, 2, 1), months=4) == [
+        datetime.date(2025, 10, 1), datetime.date(2025, 11, 1), datetime.date(2025, 12, 1),
+        datetime.date(2026, 1, 1)]
+
+
+def test_worked_example_twenty_stores_grade_four_a_six_b_ten_c(db, territory):
+    # given the domain's example: the top 4 make 80 %, the next 6 make 15 %, the last 10 5 %
+    for i in range(4):
+        store_buying("20000", code=f"44010000010{i}", territory=territory)
+    for i in range(6):
+        store_buying("2500", code=f"44010000020{i}", territory=territory)
+    for i in range(10):
+        store_buying("500", code=f"4401000003{i:02d}", territory=territory)
+    # when
+    run = recompute_grades(as_of=AS_OF)
+    # then
+    grades = list(Customer.objects.order_by("code").values_list("grade", flat=True))
+    assert grades == ["A"] * 4 + ["B"] * 6 + ["C"] * 10
+    assert run.status == JobStatus.SUCCEEDED
+    assert run.stores_processed == 20
+    assert run.details["grades"] == {"A": 4, "B": 6, "C": 10}
+    fifth = GradeSnapshot.objects.get(customer__code="440100000200")
+    assert (fifth.rank, fifth.cumulative_share, fifth.grade) == (5, Decimal("80.0000"), "B")
+    assert fifth.monthly_average == Decimal("2500.00")
+    assert fifth.month == datetime.date(2026, 11, 1)
+
+
+def test_the_store_that_crosses_the_a_share_is_still_a(db, territory):
+    store_buying("5000", code="440100000001", territory=territory)
+    store_buying("4000", code="440100000002", territory=territory)   # 50 % before it -> A
+    store_buying("600", code="440100000003", territory=territory)    # 90 % before -> B
+    store_buying("400", code="440100000004", territory=territory)    # 96 % before -> C
+    recompute_grades(as_of=AS_OF)
+    assert grades_by_code() == {"440100000001": "A", "440100000002": "A",
+                                "440100000003": "B", "440100000004": "C"}
+
+
+def test_ties_are_ranked_by_customer_code(db, territory):
+    store_buying("1000", code="440100000009", territory=territory)
+    store_buying("1000", code="440100000001", territory=territory)
+    recompute_grades(as_of=AS_OF)
+    ranks = dict(GradeSnapshot.objects.values_list("customer__code", "rank"))
+    assert ranks == {"440100000001": 1, "440100000009": 2}
+    # 0 % before the first (A), 50 % before the second (A: still below 80 %)
+    assert grades_by_code() == {"440100000001": "A", "440100000009": "A"}
+
+
+def test_monthly_average_counts_window_months_from_the_first_ever_purchase(db, territory):
+    new_store = store_buying("3000", months=WINDOW[1:], code="440100000001",
+                             territory=territory)
+    gap_store = CustomerFactory(code="440100000002", territory=territory)
+    MonthlyPurchaseFactory(customer=gap_store, month=datetime.date(2026, 7, 1), amount=50)
+    MonthlyPurchaseFactory(customer=gap_store, month=datetime.date(2026, 10, 1), amount=100)
+    idle_store = CustomerFactory(code="440100000003", territory=territory)
+    MonthlyPurchaseFactory(customer=idle_store, month=datetime.date(2026, 6, 1), amount=900)
+    # purchases of the as-of month itself are outside the window
+    MonthlyPurchaseFactory(customer=idle_store, month=datetime.date(2026, 11, 1), amount=900)
+
+    recompute_grades(as_of=AS_OF)
+
+    snapshots = {s.customer_id: s for s in GradeSnapshot.objects.all()}
+    assert (snapshots[new_store.pk].monthly_average, snapshots[new_store.pk].counted_months) \
+        == (Decimal("3000.00"), 2)
+    assert (snapshots[gap_store.pk].monthly_average, snapshots[gap_store.pk].counted_months) \
+        == (Decimal("33.33"), 3)
+    assert snapshots[idle_store.pk].monthly_average == Decimal("0.00")
+    assert snapshots[idle_store.pk].grade == "C"
+
+
+def test_standard_amounts_grade_by_fixed_thresholds(db, territory, admin_user):
+    grading_settings_update(user=admin_user, data={
+        "method": "standard_amounts", "a_amount": Decimal("5000"), "b_amount": Decimal("2000")})
+    store_buying("5000", code="440100000001", territory=territory)
+    store_buying("4999.99", code="440100000002", territory=territory)
+    store_buying("2000", code="440100000003", territory=territory)
+    store_buying("1999", code="440100000004", territory=territory)
+    recompute_grades(as_of=AS_OF)
+    assert grades_by_code() == {"440100000001": "A", "440100000002": "B",
+                                "440100000003": "B", "440100000004": "C"}
+
+
+def test_tiers_run_from_one_lowest_to_t_highest_by_percentile(db, territory, admin_user):
+    grading_settings_update(user=admin_user, data={"tier_count": 4})
+    for code, average in [("440100000001", "100"), ("440100000002", "200"),
+                          ("440100000003", "200"), ("440100000004", "900")]:
+        store_buying(average, code=code, territory=territory)
+    recompute_grades(as_of=AS_OF)
+    tiers = dict(Customer.objects.values_list("code", "tier"))
+    assert tiers == {"440100000001": 1, "440100000002": 2, "440100000003": 2,
+                     "440100000004": 4}
+
+
+def test_closed_and_suspended_stores_are_not_graded(db, territory):
+    store_buying("1000", code="440100000001", territory=territory)
+    closed = store_buying("9000", code="440100000002", territory=territory,
+                          status=CustomerStatus.CLOSED)
+    suspended = store_buying("9000", code="440100000003", territory=territory,
+                             status=CustomerStatus.SUSPENDED)
+    run = recompute_grades(as_of=AS_OF)
+    assert run.stores_processed == 1
+    assert GradeSnapshot.objects.filter(customer__in=[closed, suspended]).count() == 0
+    assert grades_by_code() == {"440100000001": "A", "440100000002": "",
+                                "440100000003": ""}
+
+
+def test_upgrades_and_downgrades_are_recorded_once(db, territory):
+    falling = store_buying("100", code="440100000001", territory=territory)
+    rising = store_buying("9000", code="440100000002", territory=territory)
+    Customer.objects.filter(pk=falling.pk).update(grade="A", monthly_average=Decimal("9000"))
+    Customer.objects.filter(pk=rising.pk).update(grade="C")
+    recompute_grades(as_of=AS_OF)
+    recompute_grades(as_of=AS_OF)
+    changes = sorted(GradeChange.objects.values_list("customer__code", "old_grade",
+                                                     "new_grade", "old_monthly_average"))
+    assert changes == [("440100000001", "A", "C", Decimal("9000.00")),
+                       ("440100000002", "C", "A", None)]
+
+
+def test_running_twice_for_the_same_date_gives_the_same_rows(db, territory):
+    for i in range(5):
+        store_buying(str(1000 * (i + 1)), code=f"44010000000{i}", territory=territory)
+    first = recompute_grades(as_of=AS_OF)
+    rows_first = list(GradeSnapshot.objects.order_by("customer_id").values())
+    second = recompute_grades(as_of=AS_OF)
+    assert list(GradeSnapshot.objects.order_by("customer_id").values()) == rows_first
+    assert GradeSnapshot.objects.count() == 5
+    assert (first.details["customers_updated"], second.details["customers_updated"]) == (5, 0)
+    assert second.details["snapshots_written"] == 0
+    assert GradeChange.objects.count() == 0
+
+
+def test_orm_path_for_sqlite_writes_the_same_rows(db, territory, monkeypatch):
+    for i in range(6):
+        store_buying(str(700 * (i + 1)), code=f"44010000000{i}", territory=territory)
+    Customer.objects.filter(code="440100000000").update(grade="A")
+    recompute_grades(as_of=AS_OF)
+    fast = (list(GradeSnapshot.objects.order_by("customer_id").values_list(
+        "grade", "tier", "monthly_average", "rank", "cumulative_share", "counted_months")),
+        list(Customer.objects.order_by("pk").values_list("grade", "tier", "monthly_average",
+                                                          "grade_as_of")),
+        list(GradeChange.objects.values_list("customer_id", "old_grade", "new_grade")))
+    GradeSnapshot.objects.all().delete()
+    GradeChange.objects.all().delete()
+    Customer.objects.update(grade="", tier=None, monthly_average=None, grade_as_of=None)
+    Customer.objects.filter(code="440100000000").update(grade="A")
+
+    monkeypatch.setattr(grading, "is_postgresql", lambda: False)
+    recompute_grades(as_of=AS_OF)
+
+    slow = (list(GradeSnapshot.objects.order_by("customer_id").values_list(
+        "grade", "tier", "monthly_average", "rank", "cumulative_share", "counted_months")),
+        list(Customer.objects.order_by("pk").values_list("grade", "tier", "monthly_average",
+                                                          "grade_as_of")),
+        list(GradeChange.objects.values_list("customer_id", "old_grade", "new_grade")))
+    assert slow == fast
+    assert len(fast[2]) == 1
+
+
+def test_a_future_date_is_refused_and_nothing_is_written(db, territory):
+    store_buying("1000", territory=territory)
+    with pytest.raises(BusinessError) as refused:
+        recompute_grades(as_of=datetime.date(2099, 1, 1))
+    assert refused.value.field == "as_of"
+    assert "2099-01-01" in str(refused.value.message)
+    assert JobRun.objects.count() == 0
+    assert GradeSnapshot.objects.count() == 0
+
+
+def test_an_empty_window_is_refused_and_grades_are_kept(db, territory):
+    store = store_buying("1000", territory=territory)
+    Customer.objects.filter(pk=store.pk).update(grade="B")
+    with pytest.raises(BusinessError) as refused:
+        recompute_grades(as_of=datetime.date(2026, 3, 15))
+    assert refused.value.field == "as_of"
+    assert Customer.objects.get(pk=store.pk).grade == "B"
+    assert JobRun.objects.count() == 0
+
+
+def test_a_failed_run_leaves_the_previous_grades_and_is_recorded(db, territory, monkeypatch):
+    store = store_buying("1000", territory=territory)
+    Customer.objects.filter(pk=store.pk).update(grade="C", monthly_average=Decimal("1"))
+    real = grading._grades_recompute_locked
+
+    def write_then_fail(**kwargs):
+        real(**kwargs)  # every row written ...
+        raise RuntimeError("disk full")  # ... then the run dies before commit
+
+    monkeypatch.setattr(grading, "_grades_recompute_locked", write_then_fail)
+    with pytest.raises(RuntimeError):
+        recompute_grades(as_of=AS_OF)
+    store.refresh_from_db()
+    assert (store.grade, store.monthly_average) == ("C", Decimal("1.00"))
+    assert GradeSnapshot.objects.count() == 0
+    assert GradeChange.objects.count() == 0
+    run = JobRun.objects.get()
+    assert (run.status, run.error) == (JobStatus.FAILED, "disk full")
+    assert run.finished_at is not None
+
+
+def test_two_runs_cannot_interleave(db, territory):
+    store_buying("1000", territory=territory)
+    settings_dict = connection.settings_dict
+    other = psycopg2.connect(dbname=settings_dict["NAME"], user=settings_dict["USER"],
+                             host=settings_dict["HOST"], port=settings_dict["PORT"] or 5432,
+                             password=settings_dict["PASSWORD"] or None)
+    try:
+        with other.cursor() as cursor:  # another run holds the lock
+            cursor.execute("SELECT pg_advisory_lock(%s)", [grading.LOCK_KEYS["grades"]])
+        with pytest.raises(grading.JobBusy):
+            recompute_grades(as_of=AS_OF)
+    finally:
+        other.close()
+    assert GradeSnapshot.objects.count() == 0
+    assert JobRun.objects.get().status == JobStatus.FAILED
+    recompute_grades(as_of=AS_OF)  # the lock went with the other session
+    assert GradeSnapshot.objects.count() == 1
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"a_share_percent": Decimal("70")}, "c_share_percent"),
+    ({"window_months": 2}, "window_months"),
+    ({"window_months": 7}, "window_months"),
+    ({"b_amount": Decimal("40000")}, "b_amount"),
+])
+def test_bad_settings_are_refused_with_the_field_and_nothing_changes(db, admin_user, data,
+                                                                      field):
+    before = grading_settings_get()
+    with pytest.raises(BusinessError) as refused:
+        grading_settings_update(user=admin_user, data=data)
+    assert refused.value.field == field
+    after = grading_settings_get()
+    assert (after.window_months, after.a_share_percent, after.b_amount) == (
+        before.window_months, before.a_share_percent, before.b_amount)
+    assert after.history.count() == 1  # only the defaults
+
+
+def test_settings_changes_keep_their_history(db, admin_user):
+    grading_settings_update(user=admin_user, data={"window_months": 6}, reason="quarterly")
+    grading_settings_update(user=admin_user, data={"a_share_percent": Decimal("75"),
+                                                   "b_share_percent": Decimal("20")})
+    row = grading_settings_get()
+    assert [h.window_months for h in row.history.order_by("history_id")] == [3, 6, 6]
+    assert row.history.order_by("history_id")[1].history_user == admin_user
+    assert row.history.order_by("history_id")[1].history_change_reason == "quarterly"
+    assert row.a_share_percent == Decimal("75.00")
