@@ -22,7 +22,7 @@ def search_customers(queryset, value: str):
     if not value:
         return queryset
     condition = (
-        Q(code__istartswith=value)
+        Q(code__startswith=value)
         | Q(name__icontains=value)
         | Q(license_no__startswith=value)
         | Q(owner__icontains=value)
