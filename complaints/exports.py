@@ -1,12 +1,8 @@
 """Excel export of a complaint list; the queryset comes from a scoped selector."""
 
-import tempfile
-
-from django.conf import settings
-from django.http import StreamingHttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+
+from crm_project.exports import plain_cell, xlsx_response
 
 from .models import Channel, Kind, Nature, Responsibility, Severity, Status
 
@@ -33,38 +29,12 @@ def _columns():
 def _cell(field, value):
     if field in LABELS and value:
         return str(LABELS[field](value).label)
-    if hasattr(value, "as_tuple"):
-        return float(value)
-    if hasattr(value, "tzinfo") and value is not None:
-        return timezone.localtime(value).replace(tzinfo=None)
     if isinstance(value, bool):
         return _("yes") if value else ""
-    return value
+    return plain_cell(field, value)
 
 
 def complaints_to_xlsx_response(complaints):
-    columns = _columns()
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Complaints"))
-    sheet.append([str(label) for _field, label in columns])
-    fields = [name for name, _label in columns]
-    rows = complaints.order_by("-received_at").values_list(*fields)[
-        : settings.CRM_EXPORT_MAX_ROWS]
-    for row in rows.iterator(chunk_size=2000):
-        sheet.append([_cell(field, value) for field, value in zip(fields, row, strict=True)])
-    handle = tempfile.TemporaryFile()
-    workbook.save(handle)
-    handle.seek(0)
-
-    def stream():
-        with handle:
-            while chunk := handle.read(64 * 1024):
-                yield chunk
-
-    response = StreamingHttpResponse(
-        stream(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="complaints-{stamp}.xlsx"'
-    return response
+    return xlsx_response(title=_("Complaints"), columns=_columns(),
+                         queryset=complaints.order_by("-received_at"), filename="complaints",
+                         cell=_cell)

@@ -1,10 +1,13 @@
 """Excel export of a customer list. The queryset comes from a scoped selector."""
 
-from django.conf import settings
-from django.http import StreamingHttpResponse
-from django.utils import timezone
-from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from django.utils.translation import gettext_lazy as _
+
+from crm_project.exports import plain_cell, xlsx_response
+
+from .models import WEEKDAYS, BusinessFormat, CustomerStatus, Network
+
+CHOICE_LABELS = {"network": Network.choices, "business_format": BusinessFormat.choices,
+                 "status": CustomerStatus.choices, "order_weekday": WEEKDAYS}
 
 EXPORT_COLUMNS = [
     ("code", _("customer code")), ("name", _("store name")),
@@ -17,32 +20,14 @@ EXPORT_COLUMNS = [
 ]
 
 
+def _cell(field: str, value):
+    """Choice values as their labels, in the language of the request."""
+    choices = CHOICE_LABELS.get(field)
+    if choices and value is not None:
+        return str(dict(choices).get(value, value))
+    return plain_cell(field, value)
 
 
 def customers_to_xlsx_response(customers):
-    """A write-only workbook, so a long list does not hold every cell in memory twice."""
-    import tempfile
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Customers"))
-    sheet.append([str(label) for _, label in EXPORT_COLUMNS])
-    fields = [name for name, _ in EXPORT_COLUMNS]
-    rows = customers.order_by("code").values_list(*fields)[: settings.CRM_EXPORT_MAX_ROWS]
-    for row in rows.iterator(chunk_size=2000):
-        sheet.append([float(v) if hasattr(v, "as_tuple") else v for v in row])
-    handle = tempfile.TemporaryFile()
-    workbook.save(handle)
-    handle.seek(0)
-
-    def stream():
-        with handle:
-            while chunk := handle.read(64 * 1024):
-                yield chunk
-
-    response = StreamingHttpResponse(
-        stream(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.xlsx"'
-    return response
+    return xlsx_response(title=_("Customers"), columns=EXPORT_COLUMNS,
+                         queryset=customers.order_by("code"), filename="customers", cell=_cell)

@@ -72,6 +72,15 @@ def test_export_keeps_filters(client, admin_user, store, other_store):
     assert _exported_codes(b"".join(response.streaming_content)) == {other_store.code}
 
 
+def test_export_speaks_the_users_language(client, admin_user, store):
+    client.force_login(admin_user)
+    response = client.get("/customers/export.xlsx", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+                .iter_rows(values_only=True))
+    assert rows[0][:2] == ("客户编码", "店名")
+    assert rows[1][8:11] == ("城网", "便利店", "周二")
+
+
 def test_manager_cannot_edit_another_managers_store(client, manager, other_store):
     client.force_login(manager)
     before = Customer.objects.get(pk=other_store.pk).phone
