@@ -186,25 +186,32 @@ def seed_demo(*, rng: random.Random, stdout) -> None:
         profile = "stopped" if status == CustomerStatus.CLOSED else _profile(rng)
         bands = FORMAT_BANDS.get(business_format, [3])
         usual = []
-        for _ in range(rng.randint(5, 10)):
+        for _ in range(rng.randint(4, 9)):
             usual.append(rng.choice(by_band.get(rng.choice(bands)) or products))
         usual = list(dict.fromkeys(usual))
-        level = rng.lognormvariate(2.0, 0.6)  # cartons a week
+        # Cartons a week: a few big stores and many small ones, so that grading by
+        # cumulative share gives roughly a quarter A, a third B and the rest C.
+        level = min(rng.lognormvariate(1.5, 1.4), 400.0)
+        # A kiosk orders one or two SKUs a week, a big shop many; each keeps its share.
+        usual = usual[:max(1, min(len(usual), round(level / 3)))]
+        weights = {product.pk: rng.uniform(0.5, 1.5) for product in usual}
+        total_weight = sum(weights.values())
         trend = {"growing": rng.uniform(0.4, 1.0), "declining": -rng.uniform(0.4, 0.7)}.get(
             profile, rng.uniform(-0.1, 0.1))
         start_week = rng.randint(70, 90) if profile == "new" else 0
         stop_week = WEEKS - rng.randint(7, 10) if profile == "stopped" else WEEKS
         for week in range(start_week, stop_week):
-            if rng.random() < 0.08:  # a missed week now and then
+            if rng.random() < 0.03:  # a missed week now and then
                 continue
             cycle = first_cycle + timedelta(weeks=week)
             order_day = cycle + timedelta(days=weekday - 1)
             if order_day >= today:
                 continue
             weekly = level * (1 + trend * week / WEEKS) * _season(order_day)
-            lines = rng.sample(usual, min(len(usual), rng.randint(3, 6)))
+            lines = [product for product in usual if rng.random() < 0.9] or usual[:1]
             for product in lines:
-                cartons = max(1, round(weekly / len(lines) * rng.uniform(0.6, 1.4)))
+                share = weights[product.pk] / total_weight
+                cartons = max(1, round(weekly * share * rng.uniform(0.8, 1.2)))
                 if product.is_scarce:
                     cartons = min(cartons, product.default_quota or 2)
                 columns["customer_id"].append(customer_id)
