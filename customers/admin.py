@@ -12,6 +12,7 @@ from crm_project.errors import BusinessError
 
 from .importers import COLUMNS, customers_import
 from .models import ChurnWarning, Customer, Department, MonthlyPurchase, Territory, User
+from .selectors import customers_visible_to
 
 
 @admin.register(Department)
@@ -59,6 +60,10 @@ class CustomerAdmin(SimpleHistoryAdmin):
     history_list_display = ["status", "manager"]
     list_per_page = 50
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        # Defence in depth: even a staff account sees only the stores of its scope.
+        return customers_visible_to(request.user).select_related("territory", "manager")
 
     def save_model(self, request, obj, form, change):
         from .pinyin import name_initials

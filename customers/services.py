@@ -146,7 +146,8 @@ def user_set_role(*, user: User, role: str) -> User:
     """Give a user one role: the field used for scoping and the matching Django group."""
     groups = role_groups_sync()
     user.role = role
-    user.is_staff = role in (Role.ADMIN, Role.SUPERVISOR)
+    # The Django admin is not scoped by department: it is for administrators only.
+    user.is_staff = role == Role.ADMIN
     user.save(update_fields=["role", "is_staff"])
     user.groups.remove(*[g for name, g in groups.items() if name != group_name(role)])
     user.groups.add(groups[group_name(role)])

@@ -121,3 +121,17 @@ def test_admin_reassigns_and_history_keeps_previous_manager(admin_user, store, m
     assert [(c["old"], c["new"]) for c in latest["changes"]] == [
         (str(manager), str(other_manager))
     ]
+
+
+def test_only_administrators_reach_the_django_admin(client, personas, store, other_store):
+    from customers.services import user_set_role
+
+    for name, user in personas.items():
+        user_set_role(user=user, role=user.role)
+        client.force_login(user)
+        response = client.get("/admin/customers/customer/")
+        if name == "admin":
+            assert response.status_code == 200
+            assert {c.pk for c in response.context["cl"].queryset} == {store.pk, other_store.pk}
+        else:
+            assert response.status_code == 302, name

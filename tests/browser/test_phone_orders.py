@@ -26,6 +26,9 @@ def test_clerk_takes_an_order_from_the_keyboard(page, clerk, store):
     page.get_by_text("0 / 1").wait_for()
     page.click(f"tr[data-customer='{store.pk}'] a.store-call")
     page.locator("#script").get_by_text("017").wait_for()  # greeting with the clerk number
+    # the keys below are handled by the page's scripts: wait until they are running
+    page.wait_for_load_state("load")
+    page.wait_for_function("window.htmx !== undefined")
 
     # and takes 3 cartons by pinyin initials, confirms with Alt+C, closes the call
     page.keyboard.press("/")
