@@ -175,6 +175,21 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "WeekdayEnum": "customers.models.WEEKDAYS",
         "RatingEnum": "customers.models.Rating",
+        "GradeEnum": "customers.models.Grade",
+        "OrderChannelEnum": "customers.models.OrderChannel",
+        "CustomerStatusEnum": "customers.models.CustomerStatus",
+        "WarningStatusEnum": "customers.models.WarningStatus",
+        "JobStatusEnum": "customers.models.JobStatus",
+        "JobKindEnum": "customers.models.JobKind",
+        "OrderStatusEnum": "phone_orders.models.OrderStatus",
+        "ImportStatusEnum": "phone_orders.models.ImportStatus",
+        "ComplaintChannelEnum": "complaints.models.Channel",
+        "ComplaintKindEnum": "complaints.models.Kind",
+        "ComplaintStatusEnum": "complaints.models.Status",
+        "StepKindEnum": "complaints.models.StepKind",
+        "StopStatusEnum": "visits.models.StopStatus",
+        "VisitStatusEnum": "visits.models.VisitStatus",
+        "OrderActionEnum": "phone_orders.models.OrderEvent.Action",
     },
 }
 
