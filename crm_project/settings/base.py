@@ -198,6 +198,26 @@ SPECTACULAR_SETTINGS = {
 CRM_LICENSE_NO_LENGTHS = [int(n) for n in env.list("CRM_LICENSE_NO_LENGTHS", default=["12"])]
 CRM_PAGE_SIZE = env.int("CRM_PAGE_SIZE", default=25)
 CRM_EXPORT_MAX_ROWS = env.int("CRM_EXPORT_MAX_ROWS", default=100_000)
+# Complaints: a complaint open longer than this many days raises a churn warning; a
+# solution with compensation above the handler's limit needs a supervisor's approval.
+CRM_COMPLAINT_CHURN_DAYS = env.int("CRM_COMPLAINT_CHURN_DAYS", default=7)
+CRM_COMPLAINT_HANDLER_LIMIT = env("CRM_COMPLAINT_HANDLER_LIMIT", default="500.00")
+CRM_COMPLAINT_ATTACHMENT_MAX_BYTES = env.int("CRM_COMPLAINT_ATTACHMENT_MAX_BYTES",
+                                             default=5 * 1024 * 1024)
+CRM_COMPLAINT_SATISFIED_FROM = env.int("CRM_COMPLAINT_SATISFIED_FROM", default=3)
+# Visits: the planner's working day and speeds; prices this far from the suggested retail
+# price are flagged; the reasonable stock covers this many weeks of purchases.
+CRM_VISIT_PLANNER = {
+    "day_start": env("CRM_VISIT_DAY_START", default="08:30"),
+    "working_minutes": env.int("CRM_VISIT_WORKING_MINUTES", default=480),
+    "working_weekdays": [int(d) for d in env.list("CRM_VISIT_WORKING_WEEKDAYS",
+                                                  default=["1", "2", "3", "4", "5"])],
+    "urban_speed_kmh": env.float("CRM_VISIT_URBAN_SPEED_KMH", default=20.0),
+    "rural_speed_kmh": env.float("CRM_VISIT_RURAL_SPEED_KMH", default=40.0),
+    "road_factor": env.float("CRM_VISIT_ROAD_FACTOR", default=1.3),
+}
+CRM_VISIT_PRICE_TOLERANCE = env("CRM_VISIT_PRICE_TOLERANCE", default="0.10")
+CRM_VISIT_STOCK_COVER_WEEKS = env.float("CRM_VISIT_STOCK_COVER_WEEKS", default=1.5)
 
 LOGGING = {
     "version": 1,
