@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from crm_project.errors import BusinessError
+from crm_project.errors import BusinessError, form_add_error
 from customers.selectors import customer_get
 
 from . import selectors, services
@@ -32,16 +32,6 @@ STEP_LABELS = {
     "assign": gettext_lazy("Change handler"),
     "attach": gettext_lazy("Add photos or files"),
 }
-
-
-def _apply_errors(form, error) -> None:
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    elif isinstance(error, BusinessError):
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -92,7 +82,7 @@ def complaint_create_view(request):
         try:
             complaint = services.complaint_create(user=request.user, **form.cleaned_data)
         except (ValidationError, BusinessError) as error:
-            _apply_errors(form, error)
+            form_add_error(form, error)
         else:
             messages.success(request, _("Complaint #%(id)s recorded.") % {"id": complaint.pk})
             return redirect("complaints:detail", pk=complaint.pk)
@@ -132,7 +122,7 @@ def complaint_step_view(request, pk, action):
         try:
             ACTIONS[action][1](complaint=complaint, user=request.user, **form.cleaned_data)
         except (ValidationError, BusinessError) as error:
-            _apply_errors(form, error)
+            form_add_error(form, error)
         else:
             messages.success(request, _("Saved: %(step)s.") % {"step": STEP_LABELS[action]})
             return redirect("complaints:detail", pk=complaint.pk)

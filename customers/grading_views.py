@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from crm_project.errors import BusinessError
+from crm_project.errors import BusinessError, form_add_error
 
 from . import churn, grading
 from .models import (
@@ -113,8 +113,7 @@ def settings_view(request):
                 service(user=request.user, data=data,
                         reason=form.cleaned_data.get("reason", ""))
             except BusinessError as refused:
-                form.add_error(refused.field if refused.field in form.fields else None,
-                               refused.message)
+                form_add_error(form, refused)
             else:
                 messages.success(request, _("Settings saved."))
                 return redirect("grading:settings")
@@ -146,8 +145,7 @@ def job_runs_view(request):
                 grading.job_run_start(user=request.user, kind=form.cleaned_data["kind"],
                                       as_of=form.cleaned_data["as_of"])
             except BusinessError as refused:
-                form.add_error(refused.field if refused.field in form.fields else None,
-                               refused.message)
+                form_add_error(form, refused)
             else:
                 messages.success(request, _("The run has been queued; it appears below when "
                                             "it starts."))

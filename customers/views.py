@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from crm_project.errors import BusinessError
+from crm_project.errors import BusinessError, form_add_error
 
 from . import selectors, services
 from .exports import customers_to_xlsx_response
@@ -57,16 +57,6 @@ def customer_history_view(request, pk):
     })
 
 
-def _apply_errors(form, error) -> None:
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    elif isinstance(error, BusinessError):
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-    else:
-        form.add_error(None, error)
-
-
 @login_required
 def customer_create_view(request):
     if not services.user_can_create_customers(request.user):
@@ -76,7 +66,7 @@ def customer_create_view(request):
         try:
             customer = services.customer_create(user=request.user, data=form.cleaned_data)
         except (ValidationError, BusinessError) as error:
-            _apply_errors(form, error)
+            form_add_error(form, error)
         else:
             messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
             return redirect("customers:detail", pk=customer.pk)
@@ -97,7 +87,7 @@ def customer_edit_view(request, pk):
                                      data=form.changed_cleaned_data(),
                                      reason=form.cleaned_data.get("change_reason", ""))
         except (ValidationError, BusinessError) as error:
-            _apply_errors(form, error)
+            form_add_error(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("customers:detail", pk=customer.pk)
