@@ -21,9 +21,17 @@ messages: install
 	@$(BIN)/python scripts/compile_messages.py
 
 run: install messages
+	$(BIN)/python scripts/ensure_database.py
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py demo_logins
+	@# With Redis, tasks go to a queue: run a worker (with beat) beside the server.
+	@trap 'kill 0' EXIT; \
+	if [ -n "$$REDIS_URL" ]; then \
+	  echo "Celery worker and beat on $$REDIS_URL"; \
+	  $(BIN)/celery -A crm_project worker -B -l warning --concurrency 2 \
+	    --schedule var/celerybeat-schedule & \
+	fi; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install messages

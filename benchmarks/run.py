@@ -7,22 +7,8 @@ import pkgutil
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
-
-def ensure_database(url: str) -> None:
-    import psycopg2
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    admin = psycopg2.connect(dbname="postgres", user=parts.username, password=parts.password,
-                             host=parts.hostname, port=parts.port or 5432)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
+from scripts.ensure_database import ensure_database
 
 
 def main() -> int:
