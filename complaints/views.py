@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from crm_project.errors import BusinessError, form_add_error
-from customers.selectors import customer_get
+from customers.filters import search_customers
+from customers.selectors import customer_get, customers_visible_to
 
 from . import selectors, services
 from .exports import complaints_to_xlsx_response
@@ -87,7 +88,12 @@ def complaint_create_view(request):
             messages.success(request, _("Complaint #%(id)s recorded.") % {"id": complaint.pk})
             return redirect("complaints:detail", pk=complaint.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "complaints/form.html", {"form": form, "customer": fixed},
+    store_matches = []
+    if fixed is None and request.GET.get("q"):
+        store_matches = search_customers(customers_visible_to(request.user),
+                                         request.GET["q"]).order_by("code")[:20]
+    return render(request, "complaints/form.html", {"form": form, "customer": fixed,
+                                                    "store_matches": store_matches},
                   status=status)
 
 

@@ -206,3 +206,12 @@ def test_intake_from_console_links_one_of_the_stores_orders(logged_in, clerk, st
     assert response.status_code == 302
     assert Complaint.objects.get().order == order
 
+
+
+def test_intake_without_a_store_finds_stores_in_scope_only(logged_in, manager, store,
+                                                          other_store):
+    client = logged_in(manager)
+    mine = client.get(reverse("complaints:create"), {"q": store.name})
+    theirs = client.get(reverse("complaints:create"), {"q": other_store.name})
+    assert list(mine.context["store_matches"]) == [store]
+    assert list(theirs.context["store_matches"]) == []
