@@ -150,9 +150,10 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 REST_FRAMEWORK = {
+    # Token first, so that an anonymous call answers 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "crm_project.api.StandardPagination",
