@@ -8,10 +8,8 @@ Existing customer codes are updated, new ones created, in one transaction.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import pandas as pd
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +19,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from crm_project.errors import BusinessError
+from crm_project.tables import read_table
 
 from .models import BusinessFormat, Customer, CustomerStatus, Network, Role, Territory, User
 from .pinyin import name_initials
@@ -78,35 +77,6 @@ def _choice_aliases(choices) -> dict[str, str]:
     return aliases
 
 
-def read_table(content: bytes, filename: str) -> pd.DataFrame:
-    """Read CSV (UTF-8 with or without BOM, or GBK as Excel in China saves it) or Excel."""
-    suffix = Path(filename).suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        try:
-            frame = pd.read_excel(io.BytesIO(content), dtype=str, keep_default_na=False,
-                                  engine="openpyxl")
-        except Exception as error:  # openpyxl raises many kinds for a broken file
-            raise BusinessError(_("The Excel file could not be read: %(error)s")
-                                % {"error": error}) from error
-    elif suffix in (".csv", ".txt"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                frame = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False,
-                                    encoding=encoding, skipinitialspace=True)
-                break
-            except UnicodeDecodeError:
-                continue
-            except pd.errors.ParserError as error:
-                raise BusinessError(_("The CSV file could not be read: %(error)s")
-                                    % {"error": error}) from error
-        else:
-            raise BusinessError(_("The file is neither UTF-8 nor GBK text."))
-    else:
-        raise BusinessError(_("Upload a .csv or .xlsx file."))
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    return frame.apply(lambda column: column.str.strip())
-
-
 def customers_import(*, content: bytes, filename: str, user=None,
                      dry_run: bool = False) -> ImportResult:
     """Check every row, then create or update all of them, or nothing.
@@ -115,16 +85,9 @@ def customers_import(*, content: bytes, filename: str, user=None,
     """
     if user is not None and not user.is_admin_role:
         raise PermissionDenied(_("Only an administrator may import customers."))
-    frame = read_table(content, filename)
-    missing = [c for c in REQUIRED if c not in frame.columns]
-    if missing:
-        raise BusinessError(_("Missing columns: %(columns)s. Expected: %(expected)s.")
-                            % {"columns": ", ".join(missing), "expected": ", ".join(COLUMNS)})
+    frame = read_table(content, filename=filename, columns=COLUMNS, required=REQUIRED)
     if len(frame) > MAX_ROWS:
         raise BusinessError(_("At most %(max)s rows per file.") % {"max": MAX_ROWS})
-    for column in COLUMNS:
-        if column not in frame.columns:
-            frame[column] = ""
     result = ImportResult(rows=len(frame))
     rows = _validate_rows(frame, result)
     if result.errors or dry_run:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
+from crm_project.tables import read_table
 from customers.models import Customer
 
 from .models import ImportStatus, Order, OrderImport, OrderLine, OrderSource, OrderStatus, Product
@@ -37,51 +38,6 @@ class ImportResult:
     orders_created: int = 0
     lines_created: int = 0
     orders_skipped: int = 0
-
-
-def read_sheet(uploaded_file, *, columns: list[str]) -> list[dict]:
-    """A small uploaded CSV or Excel sheet as rows of text (supply for a cycle)."""
-    name = (uploaded_file.name or "").lower()
-    if not name.endswith((".csv", ".xlsx")):
-        raise BusinessError(_("Upload a .csv or .xlsx file."), field="file")
-    try:
-        if name.endswith(".xlsx"):
-            frame = pd.read_excel(uploaded_file, dtype=str, keep_default_na=False)
-        else:
-            frame = pd.read_csv(uploaded_file, dtype=str, keep_default_na=False,
-                                encoding="utf-8-sig")
-    except Exception as error:  # pandas raises many kinds for a damaged file
-        raise BusinessError(_("The file cannot be read: %(error)s") % {"error": error},
-                            field="file") from error
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise BusinessError(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)},
-                            field="file")
-    return frame[columns].to_dict("records")
-
-
-def read_table(path: str | Path, file_name: str | None = None) -> pd.DataFrame:
-    """Every cell as text, so that checks see exactly what the file says."""
-    name = (file_name or str(path)).lower()
-    try:
-        if name.endswith((".xlsx", ".xlsm")):
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-        elif name.endswith(".csv") or name.endswith(".txt"):
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        else:
-            raise BusinessError(_("Upload a .csv or .xlsx file."), field="file")
-    except BusinessError:
-        raise
-    except Exception as error:  # pandas raises many kinds for a damaged file
-        raise BusinessError(_("The file cannot be read: %(error)s") % {"error": error},
-                            field="file") from error
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    missing = [c for c in COLUMNS if c not in frame.columns]
-    if missing:
-        raise BusinessError(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)},
-                            field="file")
-    return frame[COLUMNS].apply(lambda column: column.astype(str).str.strip())
 
 
 def validate(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], int]:
@@ -145,7 +101,7 @@ def import_orders(path: str | Path, *, file_name: str | None = None,
     """Import a whole file or nothing. Raises BusinessError for an unreadable file."""
     report = progress or (lambda stage, percent: None)
     report("reading", 5)
-    frame = read_table(path, file_name)
+    frame = read_table(path, filename=file_name or str(path), columns=COLUMNS)
     result = ImportResult(total_rows=len(frame))
     report("checking", 25)
     rows, errors, bad_rows = validate(frame)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm_project.errors import BusinessError
+from crm_project.tables import read_table
 from customers.selectors import customer_get
 
 from . import imports, selectors, services
@@ -228,7 +229,9 @@ def supply_view(request):
             raise PermissionDenied
         try:
             if request.FILES.get("file"):
-                rows = imports.read_sheet(request.FILES["file"], columns=["sku_code", "cartons"])
+                upload = request.FILES["file"]
+                rows = read_table(upload, filename=upload.name,
+                                  columns=["sku_code", "cartons"]).to_dict("records")
                 services.cycle_supply_import(user=request.user, cycle_start=cycle, rows=rows)
             else:
                 services.cycle_supply_set(

@@ -127,3 +127,14 @@ def test_the_same_sku_twice_on_one_order_becomes_one_line_with_exact_sums(tmp_pa
     assert (line.requested_cartons, line.amount, line.unit_price) == (3, Decimal("652.50"),
                                                                       Decimal("217.50"))
     assert Order.objects.get().total_amount == Decimal("652.60")
+
+
+def test_a_gbk_file_saved_by_excel_in_china_is_read(tmp_path, store, sku):
+    # given a CSV with a Chinese header note in its first cell's neighbour, saved as GBK
+    path = tmp_path / "订单.csv"
+    path.write_bytes((HEADER.rstrip("\n") + ",备注\n"
+                      + f"{store.code},2026-03-03,{sku.code},3,652.50,老客户\n").encode("gbk"))
+
+    result = import_orders(path)
+
+    assert (result.orders_created, result.lines_created, result.errors) == (1, 1, [])
