@@ -79,10 +79,10 @@ class Unplaced:
     reason: str
 
 
-@dataclass
-class DaySummary:
-    date: date
-    stops: list[PlannedStop]
+class RouteTimes:
+    """Time figures of a day's route, for anything with travel, service and return
+    minutes: the customer-time ratio is time serving stores over all of it."""
+
     travel_minutes: int
     service_minutes: int
     return_minutes: int
@@ -94,6 +94,15 @@ class DaySummary:
     @property
     def customer_time_ratio(self) -> float:
         return self.service_minutes / self.total_minutes if self.total_minutes else 0.0
+
+
+@dataclass
+class DaySummary(RouteTimes):
+    date: date
+    stops: list[PlannedStop]
+    travel_minutes: int
+    service_minutes: int
+    return_minutes: int
 
 
 @dataclass

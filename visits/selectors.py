@@ -53,7 +53,7 @@ def default_manager(user) -> User | None:
 
 
 @dataclass
-class DayPlan:
+class DayPlan(planner.RouteTimes):
     manager: User
     date: date
     stops: list[PlannedVisit]
@@ -63,14 +63,6 @@ class DayPlan:
     return_minutes: int
     working_minutes: int
     sketch: dict = field(default_factory=dict)
-
-    @property
-    def total_minutes(self) -> int:
-        return self.travel_minutes + self.service_minutes + self.return_minutes
-
-    @property
-    def customer_time_ratio(self) -> float:
-        return self.service_minutes / self.total_minutes if self.total_minutes else 0.0
 
     @property
     def done_count(self) -> int:
