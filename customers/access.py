@@ -1,0 +1,128 @@
+"""Who is asking, and what may they do: the one place that reads a user's role.
+
+Two questions, two homes:
+- *which rows* a user may see is `customers.selectors.customers_visible_to` (and the
+  selectors built on it);
+- *which kinds of action* a role may take at all, and whether one person oversees another
+  or a department, is here. Views, services, templates (through the `can` context
+  variable) and the Django admin ask this module; nothing else compares role strings.
+"""
+
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from .models import Role
+
+
+class Ability(StrEnum):
+    """Coarse abilities by role. Row-level checks (this store, this department) come on
+    top, from the selectors and from `oversees` below."""
+
+    CREATE_CUSTOMERS = "create_customers"
+    EDIT_ANY_FIELD = "edit_any_field"  # identity and assignment fields too
+    WORK_CHURN_WARNINGS = "work_churn_warnings"
+    TAKE_ORDERS = "take_orders"
+    MANAGE_SUPPLY = "manage_supply"
+    SEE_CLERK_FIGURES = "see_clerk_figures"
+    IMPORT_DATA = "import_data"
+    LOG_VISITS = "log_visits"  # a manager logs visits to their own stores
+    PLAN_OWN_VISITS = "plan_own_visits"
+    PLAN_OTHERS_VISITS = "plan_others_visits"  # a supervisor for their managers
+    SEE_VISIT_STATS = "see_visit_stats"
+    WORK_OWN_COMPLAINTS = "work_own_complaints"
+    OVERSEE_COMPLAINTS = "oversee_complaints"  # department queue, approvals, figures
+    EDIT_SETTINGS = "edit_settings"  # grading and churn rules
+    RUN_JOBS = "run_jobs"
+
+
+_ALL = frozenset(Role)
+
+ABILITIES: dict[Ability, frozenset[str]] = {
+    Ability.CREATE_CUSTOMERS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    Ability.EDIT_ANY_FIELD: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    Ability.WORK_CHURN_WARNINGS: frozenset({Role.MANAGER, Role.SUPERVISOR, Role.ADMIN}),
+    Ability.TAKE_ORDERS: frozenset({Role.CLERK, Role.MANAGER, Role.ADMIN}),
+    Ability.MANAGE_SUPPLY: frozenset({Role.CLERK, Role.ADMIN}),
+    Ability.SEE_CLERK_FIGURES: frozenset({Role.CLERK, Role.SUPERVISOR, Role.ADMIN}),
+    Ability.IMPORT_DATA: frozenset({Role.ADMIN}),
+    Ability.LOG_VISITS: frozenset({Role.MANAGER}),
+    Ability.PLAN_OWN_VISITS: frozenset({Role.MANAGER}),
+    Ability.PLAN_OTHERS_VISITS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    Ability.SEE_VISIT_STATS: frozenset({Role.MANAGER, Role.SUPERVISOR, Role.ADMIN}),
+    Ability.WORK_OWN_COMPLAINTS: frozenset({Role.MANAGER, Role.CLERK}),
+    Ability.OVERSEE_COMPLAINTS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    Ability.EDIT_SETTINGS: frozenset({Role.ADMIN}),
+    Ability.RUN_JOBS: frozenset({Role.ADMIN}),
+}
+assert set(ABILITIES) == set(Ability), "every ability needs its roles"
+assert all(roles <= _ALL for roles in ABILITIES.values())
+
+
+def role_of(user) -> str | None:
+    """The user's role; a superuser counts as an admin; anonymous or inactive: None."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    return user.role if user.role in Role.values else None
+
+
+def is_admin(user) -> bool:
+    return role_of(user) == Role.ADMIN
+
+
+def is_supervisor(user) -> bool:
+    return role_of(user) == Role.SUPERVISOR
+
+
+def is_manager(user) -> bool:
+    return role_of(user) == Role.MANAGER
+
+
+def is_clerk(user) -> bool:
+    return role_of(user) == Role.CLERK
+
+
+def can(user, ability: Ability | str) -> bool:
+    role = role_of(user)
+    return role is not None and role in ABILITIES[Ability(ability)]
+
+
+def require(user, ability: Ability | str, message: str | None = None) -> None:
+    """Raise PermissionDenied (403 on pages and API) unless the user's role may do this."""
+    if not can(user, ability):
+        raise PermissionDenied(message or _("Your role may not do this."))
+
+
+def oversees_department(user, department_id: int | None) -> bool:
+    """An admin oversees every department; a supervisor their own."""
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return True
+    return (role == Role.SUPERVISOR and department_id is not None
+            and user.department_id == department_id)
+
+
+def oversees(user, other) -> bool:
+    """True when `user` may act for `other`: themselves, or as their admin or supervisor."""
+    if other is None:
+        return False
+    if role_of(user) is not None and user.pk == other.pk:
+        return True
+    return oversees_department(user, other.department_id)
+
+
+def abilities_of(user) -> dict[str, bool]:
+    """Every ability as a flag, for templates: `{% if can.take_orders %}`."""
+    role = role_of(user)
+    flags = {ability.value: role is not None and role in roles
+             for ability, roles in ABILITIES.items()}
+    flags.update(role=role or "", admin=role == Role.ADMIN)
+    return flags
+
+
+def abilities(request) -> dict:
+    """Context processor: `can` in every template."""
+    return {"can": abilities_of(getattr(request, "user", None))}

@@ -1,0 +1,53 @@
+"""The one policy table: each role's abilities, and who oversees whom."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+
+from customers import access
+from customers.access import Ability
+
+
+@pytest.mark.parametrize(
+    ("persona", "ability", "allowed"),
+    [
+        ("manager", Ability.LOG_VISITS, True),
+        ("manager", Ability.TAKE_ORDERS, True),
+        ("manager", Ability.OVERSEE_COMPLAINTS, False),
+        ("clerk", Ability.TAKE_ORDERS, True),
+        ("clerk", Ability.WORK_CHURN_WARNINGS, False),
+        ("clerk", Ability.LOG_VISITS, False),
+        ("supervisor", Ability.OVERSEE_COMPLAINTS, True),
+        ("supervisor", Ability.TAKE_ORDERS, False),
+        ("supervisor", Ability.EDIT_SETTINGS, False),
+        ("admin_user", Ability.EDIT_SETTINGS, True),
+        ("admin_user", Ability.LOG_VISITS, False),
+    ],
+)
+def test_abilities_follow_the_role(request, persona, ability, allowed):
+    user = request.getfixturevalue(persona)
+    assert access.can(user, ability) is allowed
+    if not allowed:
+        with pytest.raises(PermissionDenied):
+            access.require(user, ability)
+
+
+def test_inactive_and_anonymous_users_may_do_nothing(db, manager):
+    manager.is_active = False
+    assert access.role_of(manager) is None
+    assert not any(v for k, v in access.abilities_of(manager).items() if k not in ("role",))
+    assert not access.can(AnonymousUser(), Ability.TAKE_ORDERS)
+
+
+def test_superuser_counts_as_admin(db, manager):
+    manager.is_superuser = True
+    assert access.is_admin(manager)
+    assert access.can(manager, Ability.RUN_JOBS)
+
+
+def test_oversight_is_by_department(db, manager, supervisor, other_supervisor, admin_user):
+    assert access.oversees(supervisor, manager)
+    assert not access.oversees(other_supervisor, manager)
+    assert access.oversees(admin_user, manager)
+    assert access.oversees(manager, manager)
+    assert not access.oversees(manager, supervisor)
