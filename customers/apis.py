@@ -1,16 +1,13 @@
-from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from . import selectors, services
 from .exports import customers_to_xlsx_response
 from .filters import CustomerFilter
-from .models import Customer, Role, User
+from .models import Customer
 from .serializers import (
     CustomerHistorySerializer,
     CustomerSerializer,
@@ -36,8 +33,6 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             "territory", "manager")
 
     def perform_create(self, serializer):
-        if not services.user_can_create_customers(self.request.user):
-            raise PermissionDenied(_("You may not create customers."))
         serializer.instance = services.customer_create(user=self.request.user,
                                                        data=serializer.validated_data)
 
@@ -64,9 +59,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         customer = self.get_object()
         body = ReassignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        manager_id = body.validated_data["manager"]
-        manager = (get_object_or_404(User, pk=manager_id, role=Role.MANAGER)
-                   if manager_id is not None else None)
+        manager = selectors.assignable_manager_get(pk=body.validated_data["manager"])
         customer = services.customer_reassign(customer=customer, manager=manager,
                                               user=request.user,
                                               reason=body.validated_data["reason"])
