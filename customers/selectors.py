@@ -60,8 +60,13 @@ def users_overseen_by(user) -> QuerySet[User]:
     return _by_oversight(user, User.objects.order_by("username"), lambda: Q(pk=user.pk))
 
 
+def active_managers() -> QuerySet[User]:
+    """Every active customer-manager account (jobs that plan for each of them)."""
+    return User.objects.filter(role=Role.MANAGER, is_active=True).order_by("username")
+
+
 def managers_visible_to(user) -> QuerySet[User]:
-    managers = User.objects.filter(role=Role.MANAGER, is_active=True).order_by("username")
+    managers = active_managers()
     if is_clerk(user):
         return managers.filter(territories__in=user.territories.values("pk")).distinct()
     return managers.filter(pk__in=users_overseen_by(user).values("pk"))

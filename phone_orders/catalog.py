@@ -55,3 +55,10 @@ def product_save(*, user, product: Product) -> Product:
     product._history_user = user
     product.save()
     return product
+
+
+def product_update(*, user, product: Product, data: dict) -> Product:
+    """Change the given fields of a SKU (admins only), as product_save."""
+    for field, value in data.items():
+        setattr(product, field, value)
+    return product_save(user=user, product=product)

@@ -105,6 +105,12 @@ def product_by_code(code: str) -> Product:
     return product
 
 
+def line_requests(lines: list[dict]) -> list[LineRequest]:
+    """Order lines as the API sends them: `{"sku_code", "cartons"}`."""
+    return [LineRequest(product=product_by_code(line["sku_code"]), cartons=line["cartons"])
+            for line in lines]
+
+
 def _check_on_sale(product: Product, cycle_start: date) -> None:
     on_sale = product.on_sale and CycleSupply.objects.filter(
         cycle_start=cycle_start, product=product).exists()
@@ -362,6 +368,16 @@ def order_create(*, user, customer: Customer, lines: list[LineRequest],
     if confirm:
         order = order_confirm(user=user, order=order)
     return order
+
+
+def order_create_from_codes(*, user, customer_id: int, lines: list[dict],
+                            channel: str | None = None, confirm: bool = False) -> Order:
+    """The API's whole order: a store by id and lines by SKU code."""
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise BusinessError(_("Unknown store."), field="customer")
+    return order_create(user=user, customer=customer, lines=line_requests(lines),
+                        channel=channel, source=OrderSource.API, confirm=confirm)
 
 
 def order_repeat(*, user, order: Order, previous: Order) -> Order:
