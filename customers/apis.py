@@ -45,12 +45,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @extend_schema(responses=CustomerHistorySerializer(many=True))
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
-        customer = self.get_object()
-        entries = selectors.customer_history(customer=customer, limit=200)
-        for entry in entries:
-            entry["who"] = entry["who"].username if entry["who"] else None
-            entry["type"] = str(entry["type"])
-            entry["changes"] = [{k: str(v) for k, v in c.items()} for c in entry["changes"]]
+        entries = selectors.customer_history(customer=self.get_object(), limit=200)
         return Response(CustomerHistorySerializer(entries, many=True).data)
 
     @extend_schema(request=ReassignSerializer, responses=CustomerSerializer)

@@ -136,3 +136,11 @@ def test_store_card_offers_editing_only_to_who_may_edit(manager, clerk, store):
     assert selectors.customer_detail(user=clerk, pk=store.pk)["can_edit"] is False
     with pytest.raises(PermissionDenied):
         selectors.customer_for_edit(user=clerk, pk=store.pk)
+
+
+def test_history_api_names_no_one_for_a_change_without_a_user(admin_user, store):
+    from conftest import api_as
+
+    history = api_as(admin_user).get(f"/api/customers/{store.pk}/history/").json()
+
+    assert [(entry["who"], entry["changes"]) for entry in history] == [(None, [])]
