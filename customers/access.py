@@ -35,6 +35,10 @@ class Ability(StrEnum):
     OVERSEE_COMPLAINTS = "oversee_complaints"  # department queue, approvals, figures
     EDIT_SETTINGS = "edit_settings"  # grading and churn rules
     RUN_JOBS = "run_jobs"
+    REASSIGN_STORES = "reassign_stores"  # hand a store to another manager
+    EDIT_CATALOG = "edit_catalog"
+    SET_SUPPLY = "set_supply"  # a cycle's supply and the stores' quotas
+    USE_ADMIN_SITE = "use_admin_site"  # the Django admin (not scoped by department)
 
 
 _ALL = frozenset(Role)
@@ -55,6 +59,10 @@ ABILITIES: dict[Ability, frozenset[str]] = {
     Ability.OVERSEE_COMPLAINTS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Ability.EDIT_SETTINGS: frozenset({Role.ADMIN}),
     Ability.RUN_JOBS: frozenset({Role.ADMIN}),
+    Ability.REASSIGN_STORES: frozenset({Role.ADMIN}),
+    Ability.EDIT_CATALOG: frozenset({Role.ADMIN}),
+    Ability.SET_SUPPLY: frozenset({Role.ADMIN}),
+    Ability.USE_ADMIN_SITE: frozenset({Role.ADMIN}),
 }
 assert set(ABILITIES) == set(Ability), "every ability needs its roles"
 assert all(roles <= _ALL for roles in ABILITIES.values())
@@ -85,9 +93,19 @@ def is_clerk(user) -> bool:
     return role_of(user) == Role.CLERK
 
 
-def can(user, ability: Ability | str) -> bool:
-    role = role_of(user)
+def is_manager_account(other) -> bool:
+    """The account holds the customer-manager role, active or not: a store keeps its
+    manager after the account is deactivated, and assigning checks the account's role."""
+    return getattr(other, "role", None) == Role.MANAGER
+
+
+def role_may(role: str | None, ability: Ability | str) -> bool:
+    """The table itself, for a role that is not (yet) a signed-in user's."""
     return role is not None and role in ABILITIES[Ability(ability)]
+
+
+def can(user, ability: Ability | str) -> bool:
+    return role_may(role_of(user), ability)
 
 
 def require(user, ability: Ability | str, message: str | None = None) -> None:

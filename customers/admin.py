@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext
@@ -10,6 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from crm_project.errors import BusinessError
 
+from .access import Ability, require
 from .importers import COLUMNS, customers_import
 from .models import ChurnWarning, Customer, Department, MonthlyPurchase, Territory, User
 from .selectors import customers_visible_to
@@ -79,8 +79,7 @@ class CustomerAdmin(SimpleHistoryAdmin):
 
     def import_view(self, request):
         """Upload stores from CSV or Excel; a file with any bad row imports nothing."""
-        if not request.user.is_admin_role:
-            raise PermissionDenied
+        require(request.user, Ability.IMPORT_DATA)
         form = CustomerImportForm(request.POST or None, request.FILES or None)
         result = None
         if request.method == "POST" and form.is_valid():

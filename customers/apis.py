@@ -1,16 +1,13 @@
-from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from . import selectors, services
 from .exports import customers_to_xlsx_response
 from .filters import CustomerFilter
-from .models import Customer, Role, User
+from .models import Customer
 from .serializers import (
     CustomerHistorySerializer,
     CustomerSerializer,
@@ -36,8 +33,6 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             "territory", "manager")
 
     def perform_create(self, serializer):
-        if not services.user_can_create_customers(self.request.user):
-            raise PermissionDenied(_("You may not create customers."))
         serializer.instance = services.customer_create(user=self.request.user,
                                                        data=serializer.validated_data)
 
@@ -50,12 +45,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @extend_schema(responses=CustomerHistorySerializer(many=True))
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
-        customer = self.get_object()
-        entries = selectors.customer_history(customer=customer, limit=200)
-        for entry in entries:
-            entry["who"] = entry["who"].username if entry["who"] else None
-            entry["type"] = str(entry["type"])
-            entry["changes"] = [{k: str(v) for k, v in c.items()} for c in entry["changes"]]
+        entries = selectors.customer_history(customer=self.get_object(), limit=200)
         return Response(CustomerHistorySerializer(entries, many=True).data)
 
     @extend_schema(request=ReassignSerializer, responses=CustomerSerializer)
@@ -64,9 +54,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         customer = self.get_object()
         body = ReassignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        manager_id = body.validated_data["manager"]
-        manager = (get_object_or_404(User, pk=manager_id, role=Role.MANAGER)
-                   if manager_id is not None else None)
+        manager = selectors.assignable_manager_get(pk=body.validated_data["manager"])
         customer = services.customer_reassign(customer=customer, manager=manager,
                                               user=request.user,
                                               reason=body.validated_data["reason"])

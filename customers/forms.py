@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .access import Ability, can
 from .models import Customer
 from .selectors import managers_visible_to, territories_visible_to
 
@@ -46,7 +47,7 @@ class CustomerForm(forms.ModelForm):
         self.fields["manager"].queryset = managers_visible_to(user)
         if self.instance.pk is None:
             del self.fields["change_reason"]
-        elif not user.is_admin_role:
+        elif not can(user, Ability.REASSIGN_STORES):
             # Reassigning a store is an administrator's action.
             self.fields["manager"].disabled = True
         if editable is not None:

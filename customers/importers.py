@@ -21,7 +21,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from crm_project.errors import BusinessError
 from crm_project.tables import read_table
 
-from .models import BusinessFormat, Customer, CustomerStatus, Network, Role, Territory, User
+from .access import Ability, can, is_manager_account
+from .models import BusinessFormat, Customer, CustomerStatus, Network, Territory, User
 from .pinyin import name_initials
 
 COLUMNS = ["customer_code", "name", "license_no", "owner", "phone", "address", "territory",
@@ -83,7 +84,7 @@ def customers_import(*, content: bytes, filename: str, user=None,
 
     `user` is None when run by the management command (a system import).
     """
-    if user is not None and not user.is_admin_role:
+    if user is not None and not can(user, Ability.IMPORT_DATA):
         raise PermissionDenied(_("Only an administrator may import customers."))
     frame = read_table(content, filename=filename, columns=COLUMNS, required=REQUIRED)
     if len(frame) > MAX_ROWS:
@@ -132,7 +133,7 @@ def _validate_rows(frame: pd.DataFrame, result: ImportResult) -> list[dict]:
             manager = managers.get(record["manager"])
             if manager is None:
                 error("manager", _("Unknown user %(name)s.") % {"name": record["manager"]})
-            elif manager.role != Role.MANAGER:
+            elif not is_manager_account(manager):
                 error("manager", _("%(name)s is not a customer manager.")
                       % {"name": record["manager"]})
                 manager = None

@@ -2,8 +2,13 @@
 
 from datetime import date
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 
+from .access import Ability, can, is_admin, is_clerk, is_manager, is_supervisor
 from .models import (
     OPEN_WARNING_STATUSES,
     ChurnWarning,
@@ -19,51 +24,64 @@ def customers_visible_to(user) -> QuerySet[Customer]:
     """The one scoping rule: a manager sees the stores assigned to them, a clerk the stores
     of their territories, a supervisor their department, an admin everything."""
     customers = Customer.objects.all()
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return customers.none()
-    if user.is_admin_role:
+    if is_admin(user):
         return customers
-    if user.role == Role.SUPERVISOR:
+    if is_supervisor(user):
         if not user.department_id:
             return customers.none()
         return customers.filter(territory__department_id=user.department_id)
-    if user.role == Role.CLERK:
+    if is_clerk(user):
         return customers.filter(territory__in=user.territories.values("pk"))
-    if user.role == Role.MANAGER:
+    if is_manager(user):
         return customers.filter(manager=user)
     return customers.none()
 
 
+def _by_oversight(user, rows: QuerySet, own) -> QuerySet:
+    """Rows along the ladder: all for an admin, the department's (`department_id`) for a
+    supervisor, the user's own (`own()`, a Q) for a clerk or manager, else none."""
+    if is_admin(user):
+        return rows
+    if is_supervisor(user):
+        return rows.filter(department_id=user.department_id)
+    if is_clerk(user) or is_manager(user):
+        return rows.filter(own())
+    return rows.none()
+
+
 def territories_visible_to(user) -> QuerySet[Territory]:
-    territories = Territory.objects.select_related("department")
-    if not getattr(user, "is_authenticated", False):
-        return territories.none()
-    if user.is_admin_role:
-        return territories
-    if user.role == Role.SUPERVISOR:
-        return territories.filter(department_id=user.department_id)
-    if user.role in (Role.CLERK, Role.MANAGER):
-        return territories.filter(pk__in=user.territories.values("pk"))
-    return territories.none()
+    return _by_oversight(user, Territory.objects.select_related("department"),
+                         lambda: Q(pk__in=user.territories.values("pk")))
+
+
+def users_overseen_by(user) -> QuerySet[User]:
+    """The accounts a user answers for: everyone for an admin, their department for a
+    supervisor, themselves for anyone else (narrow further by role)."""
+    return _by_oversight(user, User.objects.order_by("username"), lambda: Q(pk=user.pk))
+
+
+def active_managers() -> QuerySet[User]:
+    """Every active customer-manager account (jobs that plan for each of them)."""
+    return User.objects.filter(role=Role.MANAGER, is_active=True).order_by("username")
 
 
 def managers_visible_to(user) -> QuerySet[User]:
-    managers = User.objects.filter(role=Role.MANAGER, is_active=True).order_by("username")
-    if user.is_admin_role:
-        return managers
-    if user.role == Role.SUPERVISOR:
-        return managers.filter(department_id=user.department_id)
-    if user.role == Role.MANAGER:
-        return managers.filter(pk=user.pk)
-    if user.role == Role.CLERK:
+    managers = active_managers()
+    if is_clerk(user):
         return managers.filter(territories__in=user.territories.values("pk")).distinct()
-    return managers.none()
+    return managers.filter(pk__in=users_overseen_by(user).values("pk"))
+
+
+def assignable_manager_get(*, pk) -> User | None:
+    """A customer-manager account to hand a store to, or None for "no manager" (the
+    service checks who may reassign)."""
+    if pk is None:
+        return None
+    return get_object_or_404(User, pk=pk, role=Role.MANAGER)
 
 
 def customer_get(*, user, pk) -> Customer:
     """One customer the user may see, or Http404 (never a 403 that confirms it exists)."""
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(
         customers_visible_to(user).select_related("territory__department", "manager"), pk=pk
     )
@@ -76,6 +94,52 @@ def customer_list(*, user, filters: dict | None = None) -> QuerySet[Customer]:
     if filters is None:
         return customers
     return CustomerFilter(filters, queryset=customers, user=user).qs
+
+
+# Fields only an admin or supervisor may change: identity and assignment.
+ASSIGNMENT_FIELDS = {"code", "license_no", "territory", "manager", "status"}
+
+
+def customer_editable_fields(*, user, customer: Customer | None = None) -> set[str] | None:
+    """None means every editable field; otherwise the set of fields the user may change."""
+    if can(user, Ability.EDIT_ANY_FIELD):
+        return None
+    if is_manager(user) and customer is not None and customer.manager_id == user.pk:
+        editable = {f.name for f in Customer._meta.get_fields() if getattr(f, "editable", False)}
+        return editable - ASSIGNMENT_FIELDS
+    return set()
+
+
+def customer_for_edit(*, user, pk) -> tuple[Customer, set[str] | None]:
+    """A store the user may edit and the fields they may change (403 when none)."""
+    customer = customer_get(user=user, pk=pk)
+    editable = customer_editable_fields(user=user, customer=customer)
+    if editable == set():
+        raise PermissionDenied
+    return customer, editable
+
+
+def customer_list_page(*, user, params) -> dict:
+    """The list page: the filter form and one page (`params["page"]`) of the stores."""
+    from .filters import CustomerFilter
+
+    customers = customers_visible_to(user).select_related("territory", "manager")
+    customer_filter = CustomerFilter(params or None, queryset=customers, user=user)
+    page_obj = Paginator(customer_filter.qs, settings.CRM_PAGE_SIZE).get_page(
+        (params or {}).get("page"))
+    return {"filter": customer_filter, "page_obj": page_obj}
+
+
+def customer_detail(*, user, pk) -> dict:
+    """The store card's own figures (other apps add their blocks through the card)."""
+    customer = customer_get(user=user, pk=pk)
+    return {
+        "customer": customer,
+        "purchases": customer_monthly_purchases(customer=customer, months=6),
+        "warnings": customer_open_warnings(customer=customer),
+        "history": customer_history(customer=customer, limit=5),
+        "can_edit": customer_editable_fields(user=user, customer=customer) != set(),
+    }
 
 
 def customer_monthly_purchases(*, customer: Customer, months: int = 12) -> list[MonthlyPurchase]:

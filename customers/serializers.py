@@ -33,10 +33,11 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 class CustomerHistorySerializer(serializers.Serializer):
     when = serializers.DateTimeField()
-    who = serializers.CharField(allow_null=True)
+    who = serializers.CharField(source="who.username", allow_null=True)
     type = serializers.CharField()
     reason = serializers.CharField()
-    changes = serializers.ListField(child=serializers.DictField())
+    changes = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()))
 
 
 class ReassignSerializer(serializers.Serializer):

@@ -7,48 +7,34 @@ from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
 
+from .access import Ability, can, is_manager_account, oversees_department, role_may
 from .models import (
     OPEN_WARNING_STATUSES,
     ChurnWarning,
     Customer,
-    Role,
     User,
     WarningStatus,
 )
 from .pinyin import name_initials
 from .roles import group_name, role_groups_sync
-from .selectors import customers_visible_to
-
-# Fields only an admin or supervisor may change: identity and assignment.
-ASSIGNMENT_FIELDS = {"code", "license_no", "territory", "manager", "status"}
-
-
-def user_can_create_customers(user) -> bool:
-    return user.is_admin_role or user.role == Role.SUPERVISOR
-
-
-def customer_editable_fields(*, user, customer: Customer | None = None) -> set[str] | None:
-    """None means every editable field; otherwise the set of fields the user may change."""
-    if user.is_admin_role:
-        return None
-    if user.role == Role.SUPERVISOR:
-        return None
-    if user.role == Role.MANAGER and customer is not None and customer.manager_id == user.pk:
-        editable = {f.name for f in Customer._meta.get_fields() if getattr(f, "editable", False)}
-        return editable - ASSIGNMENT_FIELDS
-    return set()
+from .selectors import customer_editable_fields, customers_visible_to
 
 
 def _check_assignment_in_scope(*, user, customer: Customer) -> None:
-    """A supervisor may only place stores in their own department."""
-    if user.is_admin_role:
+    """Whoever places a store (a supervisor, an admin) must oversee the department of its
+    territory and of its manager; the other roles cannot change those fields at all."""
+    if not can(user, Ability.EDIT_ANY_FIELD):
         return
-    if user.role == Role.SUPERVISOR and customer.territory.department_id != user.department_id:
+    if not oversees_department(user, customer.territory.department_id):
         raise BusinessError(_("You can only place stores in your own department's "
                               "territories."), field="territory")
-    if customer.manager_id and user.role == Role.SUPERVISOR:
-        if customer.manager.department_id != user.department_id:
-            raise BusinessError(_("That manager is not in your department."), field="manager")
+    if customer.manager_id and not oversees_department(user, customer.manager.department_id):
+        raise BusinessError(_("That manager is not in your department."), field="manager")
+
+
+def _check_manager_account(customer: Customer) -> None:
+    if customer.manager_id and not is_manager_account(customer.manager):
+        raise BusinessError(_("The assigned user is not a customer manager."), field="manager")
 
 
 def _full_clean(customer: Customer) -> None:
@@ -59,11 +45,10 @@ def _full_clean(customer: Customer) -> None:
 
 @transaction.atomic
 def customer_create(*, user, data: dict) -> Customer:
-    if not user_can_create_customers(user):
+    if not can(user, Ability.CREATE_CUSTOMERS):
         raise PermissionDenied(_("You may not create customers."))
     customer = Customer(**data)
-    if customer.manager_id and customer.manager.role != Role.MANAGER:
-        raise BusinessError(_("The assigned user is not a customer manager."), field="manager")
+    _check_manager_account(customer)
     _full_clean(customer)
     _check_assignment_in_scope(user=user, customer=customer)
     customer._history_user = user
@@ -89,12 +74,11 @@ def customer_update(*, customer: Customer, user, data: dict, reason: str = "") -
                                        for f in refused)},
                 field=refused[0],
             )
-    if "manager" in changed and not user.is_admin_role:
+    if "manager" in changed and not can(user, Ability.REASSIGN_STORES):
         raise PermissionDenied(_("Only an administrator may reassign a store."))
     for field, value in data.items():
         setattr(locked, field, value)
-    if locked.manager_id and locked.manager.role != Role.MANAGER:
-        raise BusinessError(_("The assigned user is not a customer manager."), field="manager")
+    _check_manager_account(locked)
     _full_clean(locked)
     _check_assignment_in_scope(user=user, customer=locked)
     if not changed:
@@ -126,9 +110,9 @@ def _raw(value):
 def customer_reassign(*, customer: Customer, manager: User | None, user,
                       reason: str = "") -> Customer:
     """Hand a store to another manager (admin only); the history keeps who had it before."""
-    if not user.is_admin_role:
+    if not can(user, Ability.REASSIGN_STORES):
         raise PermissionDenied(_("Only an administrator may reassign a store."))
-    if manager is not None and manager.role != Role.MANAGER:
+    if manager is not None and not is_manager_account(manager):
         raise BusinessError(_("The assigned user is not a customer manager."), field="manager")
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
     if locked.manager_id == (manager.pk if manager else None):
@@ -147,7 +131,7 @@ def user_set_role(*, user: User, role: str) -> User:
     groups = role_groups_sync()
     user.role = role
     # The Django admin is not scoped by department: it is for administrators only.
-    user.is_staff = role == Role.ADMIN
+    user.is_staff = role_may(role, Ability.USE_ADMIN_SITE)
     user.save(update_fields=["role", "is_staff"])
     user.groups.remove(*[g for name, g in groups.items() if name != group_name(role)])
     user.groups.add(groups[group_name(role)])

@@ -1,31 +1,22 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError, form_add_error
 
 from . import selectors, services
+from .access import Ability, can, require
 from .exports import customers_to_xlsx_response
-from .filters import CustomerFilter
 from .forms import CustomerForm
 
 
 @login_required
 def customer_list_view(request):
-    customers = selectors.customers_visible_to(request.user).select_related("territory",
-                                                                            "manager")
-    customer_filter = CustomerFilter(request.GET or None, queryset=customers, request=request)
-    page_obj = Paginator(customer_filter.qs, settings.CRM_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
     return render(request, "customers/list.html", {
-        "filter": customer_filter,
-        "page_obj": page_obj,
-        "can_create": services.user_can_create_customers(request.user),
+        **selectors.customer_list_page(user=request.user, params=request.GET),
+        "can_create": can(request.user, Ability.CREATE_CUSTOMERS),
     })
 
 
@@ -37,15 +28,8 @@ def customer_export_view(request):
 
 @login_required
 def customer_detail_view(request, pk):
-    customer = selectors.customer_get(user=request.user, pk=pk)
-    return render(request, "customers/detail.html", {
-        "customer": customer,
-        "purchases": selectors.customer_monthly_purchases(customer=customer, months=6),
-        "warnings": selectors.customer_open_warnings(customer=customer),
-        "history": selectors.customer_history(customer=customer, limit=5),
-        "can_edit": services.customer_editable_fields(user=request.user,
-                                                      customer=customer) != set(),
-    })
+    return render(request, "customers/detail.html",
+                  selectors.customer_detail(user=request.user, pk=pk))
 
 
 @login_required
@@ -59,8 +43,7 @@ def customer_history_view(request, pk):
 
 @login_required
 def customer_create_view(request):
-    if not services.user_can_create_customers(request.user):
-        raise PermissionDenied
+    require(request.user, Ability.CREATE_CUSTOMERS)
     form = CustomerForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -75,10 +58,7 @@ def customer_create_view(request):
 
 @login_required
 def customer_edit_view(request, pk):
-    customer = selectors.customer_get(user=request.user, pk=pk)
-    editable = services.customer_editable_fields(user=request.user, customer=customer)
-    if editable == set():
-        raise PermissionDenied
+    customer, editable = selectors.customer_for_edit(user=request.user, pk=pk)
     form = CustomerForm(request.POST or None, instance=customer, user=request.user,
                         editable=editable)
     if request.method == "POST" and form.is_valid():

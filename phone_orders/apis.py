@@ -1,18 +1,14 @@
 """REST API for orders: the same services, and so the same rules, as the console."""
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from crm_project.errors import BusinessError
-from customers.models import Customer
-
 from . import selectors, services
 from .filters import OrderFilter
-from .models import Order, OrderSource
+from .models import Order
 from .serializers import (
     OrderCancelSerializer,
     OrderCreateSerializer,
@@ -20,11 +16,6 @@ from .serializers import (
     OrderLinesSerializer,
     OrderSerializer,
 )
-
-
-def _line_requests(lines: list[dict]) -> list[services.LineRequest]:
-    return [services.LineRequest(product=services.product_by_code(line["sku_code"]),
-                                 cartons=line["cartons"]) for line in lines]
 
 
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -54,13 +45,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def create(self, request):
         data = OrderCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        customer = Customer.objects.filter(pk=data.validated_data["customer"]).first()
-        if customer is None:
-            raise BusinessError(_("Unknown store."), field="customer")
-        order = services.order_create(
-            user=request.user, customer=customer,
-            lines=_line_requests(data.validated_data["lines"]),
-            channel=data.validated_data.get("channel"), source=OrderSource.API,
+        order = services.order_create_from_codes(
+            user=request.user, customer_id=data.validated_data["customer"],
+            lines=data.validated_data["lines"], channel=data.validated_data.get("channel"),
             confirm=data.validated_data["confirm"])
         return self._answer(order, status.HTTP_201_CREATED)
 
@@ -70,7 +57,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = OrderLinesSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         order = services.order_replace_lines(user=request.user, order=order,
-                                             lines=_line_requests(data.validated_data["lines"]))
+                                             lines=services.line_requests(data.validated_data["lines"]))
         return self._answer(order)
 
     @extend_schema(request=None, responses=OrderDetailSerializer)

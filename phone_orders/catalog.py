@@ -1,11 +1,11 @@
 """Catalog reads and writes (the SKU list used by ordering, visits and complaints)."""
 
 import django_filters
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from customers.access import Ability, require
 from customers.pinyin import name_initials
 
 from .models import Flavour, PackType, PriceBand, Product
@@ -47,8 +47,7 @@ class ProductFilter(django_filters.FilterSet):
 def product_save(*, user, product: Product) -> Product:
     """Create or change a SKU (admins only); the price band follows the wholesale price
     unless one was given."""
-    if not user.is_admin_role:
-        raise PermissionDenied(_("Only an administrator may change the catalog."))
+    require(user, Ability.EDIT_CATALOG, _("Only an administrator may change the catalog."))
     product.name_initials = name_initials(product.name)
     if not product.price_band and product.wholesale_price:
         product.price_band = PriceBand.for_wholesale_price(product.wholesale_price)
@@ -56,3 +55,10 @@ def product_save(*, user, product: Product) -> Product:
     product._history_user = user
     product.save()
     return product
+
+
+def product_update(*, user, product: Product, data: dict) -> Product:
+    """Change the given fields of a SKU (admins only), as product_save."""
+    for field, value in data.items():
+        setattr(product, field, value)
+    return product_save(user=user, product=product)

@@ -1,7 +1,7 @@
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.routers import DefaultRouter
 
-from .catalog import ProductFilter, product_save, products_visible_to
+from .catalog import ProductFilter, product_save, product_update, products_visible_to
 from .models import Product
 
 
@@ -35,10 +35,9 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                                            product=Product(**serializer.validated_data))
 
     def perform_update(self, serializer):
-        product = serializer.instance
-        for field, value in serializer.validated_data.items():
-            setattr(product, field, value)
-        serializer.instance = product_save(user=self.request.user, product=product)
+        serializer.instance = product_update(user=self.request.user,
+                                             product=serializer.instance,
+                                             data=serializer.validated_data)
 
 
 router = DefaultRouter()

@@ -4,6 +4,8 @@ through customers_visible_to."""
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.conf import settings
+from django.core.paginator import Paginator
 from django.db.models import (
     Avg,
     Count,
@@ -17,10 +19,11 @@ from django.db.models import (
 )
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from customers.access import Ability, can, require
 from customers.models import OPEN_WARNING_STATUSES, ChurnWarning, Customer, CustomerStatus, Role
-from customers.models import User as UserModel
-from customers.selectors import customers_visible_to
+from customers.selectors import customer_get, customers_visible_to, users_overseen_by
 
 from .catalog import product_search
 from .models import (
@@ -35,7 +38,13 @@ from .models import (
     StoreQuota,
     UnmetReason,
 )
-from .services import current_cycle, cycle_start_for, grant_preview, quota_for
+from .services import (
+    ORDER_TAKERS_ONLY,
+    current_cycle,
+    cycle_start_for,
+    grant_preview,
+    quota_for,
+)
 
 
 def orders_visible_to(user) -> QuerySet[Order]:
@@ -54,6 +63,23 @@ def order_list(*, user, filters=None) -> QuerySet[Order]:
     if filters is None:
         return orders
     return OrderFilter(filters, queryset=orders, user=user).qs
+
+
+def order_list_page(*, user, params) -> dict:
+    """The order list: the filter form and one page (`params["page"]`) of orders."""
+    from .filters import OrderFilter
+
+    orders = orders_visible_to(user).select_related("customer", "taken_by")
+    order_filter = OrderFilter(params or None, queryset=orders, user=user)
+    page_obj = Paginator(order_filter.qs.order_by("-order_date", "-id"),
+                         settings.CRM_PAGE_SIZE).get_page((params or {}).get("page"))
+    return {"filter": order_filter, "page_obj": page_obj}
+
+
+def order_detail(*, user, pk) -> dict:
+    order = order_get(user=user, pk=pk)
+    return {"order": order, "lines": order_lines(order=order),
+            "events": order_events(order=order), "can_call": can(user, Ability.TAKE_ORDERS)}
 
 
 def order_lines(*, order: Order) -> list[OrderLine]:
@@ -128,6 +154,19 @@ def call_progress(customers) -> dict:
             "percent": round(100 * called / len(rows)) if rows else 0}
 
 
+def call_list_page(*, user, day: date, status: str = "") -> dict:
+    """Today's call list, narrowed to one call status; progress counts the whole list."""
+    stores = list(call_list(user=user, day=day))
+    for store in stores:
+        store.call_status = call_status(store)
+    return {
+        "day": day, "stores": [s for s in stores if not status or s.call_status == status],
+        "progress": call_progress(stores),
+        "status_choices": [(CALL_STATUS_NOT_CALLED, _("Not called")), *CallOutcome.choices],
+        "wanted": status, "can_call": can(user, Ability.TAKE_ORDERS),
+    }
+
+
 # --- The console ----------------------------------------------------------------------
 
 @dataclass
@@ -166,6 +205,53 @@ def _offers(*, customer: Customer, products, cycle_start: date) -> list[SkuOffer
                                remaining=supply.remaining_cartons if supply else 0,
                                quota=quota, on_sale=product.on_sale and supply is not None))
     return offers
+
+
+def console_customer_get(*, user, pk) -> Customer:
+    """A store of the user's scope (404 otherwise) for a user who takes orders (403)."""
+    customer = customer_get(user=user, pk=pk)
+    require(user, Ability.TAKE_ORDERS, ORDER_TAKERS_ONLY)
+    return customer
+
+
+def console_context(*, user, customer: Customer, error: str | None = None) -> dict:
+    """Everything the console shows for a store: the live order read back, earlier
+    orders, suggestions, "what else", flags, and the call script's facts."""
+    order = live_order(customer=customer)
+    recent = customer_orders(user=user, customer=customer, limit=4)
+    suggested = suggested_quantities(customer=customer)
+    return {
+        "customer": customer,
+        "order": order,
+        "read_back": read_back(order=order) if order else None,
+        "changes": order_changes_after_confirmation(order=order),
+        "previous_orders": [o for o in recent
+                            if o.status == OrderStatus.CONFIRMED and o != order][:3],
+        "suggested_lines": suggested_lines(customer=customer, suggested=suggested),
+        "not_yet_ordered": with_suggestions(not_yet_ordered(customer=customer, order=order),
+                                            suggested),
+        "flags": open_flags(customer=customer),
+        "next_order_date": next_order_date(customer=customer),
+        "cycle_start": current_cycle(),
+        "error": error,
+        "outcomes": [(CallOutcome.NO_NEED, _("No need")),
+                     (CallOutcome.NO_ANSWER, _("No answer"))],
+        "clerk_number": user.employee_no or user.username,
+    }
+
+
+def sku_search_page(*, user, customer_pk, query: str) -> dict:
+    customer = customer_get(user=user, pk=customer_pk)
+    offers = with_suggestions(sku_search(customer=customer, query=query),
+                              suggested_quantities(customer=customer))
+    return {"customer": customer, "offers": offers, "query": query}
+
+
+def substitutes_page(*, user, customer_pk, product_pk) -> dict:
+    customer = customer_get(user=user, pk=customer_pk)
+    product = get_object_or_404(Product, pk=product_pk)
+    return {"customer": customer, "product": product,
+            "offers": substitutes(customer=customer, product=product)}
 
 
 def sku_search(*, customer: Customer, query: str, limit: int = 8) -> list[SkuOffer]:
@@ -324,6 +410,14 @@ def supply_overview(*, cycle_start: date | None = None) -> QuerySet[CycleSupply]
             .select_related("product").order_by("product__code"))
 
 
+def supply_page(*, cycle: date | None = None) -> dict:
+    """The supply of the cycle holding `cycle` (this one by default), with its neighbours."""
+    cycle = cycle_start_for(cycle or current_cycle())
+    return {"cycle": cycle, "cycle_end": cycle + timedelta(days=6),
+            "supplies": supply_overview(cycle_start=cycle),
+            "previous": cycle - timedelta(days=7), "next": cycle + timedelta(days=7)}
+
+
 def store_quota(*, customer: Customer, product: Product) -> int | None:
     return quota_for(customer=customer, product=product, cycle_start=current_cycle())
 
@@ -331,14 +425,14 @@ def store_quota(*, customer: Customer, product: Product) -> int | None:
 # --- Clerk figures --------------------------------------------------------------------
 
 def clerks_visible_to(user) -> QuerySet:
-    clerks = UserModel.objects.filter(role=Role.CLERK).order_by("username")
-    if user.is_admin_role:
-        return clerks
-    if user.role == Role.SUPERVISOR:
-        return clerks.filter(department_id=user.department_id)
-    if user.role == Role.CLERK:
-        return clerks.filter(pk=user.pk)
-    return clerks.none()
+    """Clerks whose figures the user may see: all, their department's, or themselves."""
+    return users_overseen_by(user).filter(role=Role.CLERK)
+
+
+def clerk_figures_page(*, user, date_from: date, date_to: date) -> dict:
+    require(user, Ability.SEE_CLERK_FIGURES)
+    return {"date_from": date_from, "date_to": date_to,
+            **clerk_figures(user=user, date_from=date_from, date_to=date_to)}
 
 
 def clerk_figures(*, user, date_from: date, date_to: date) -> dict:
@@ -381,16 +475,22 @@ def clerk_figures(*, user, date_from: date, date_to: date) -> dict:
 
 
 def imports_visible_to(user) -> QuerySet[OrderImport]:
-    if not user.is_admin_role:
+    if not can(user, Ability.IMPORT_DATA):
         return OrderImport.objects.none()
     return OrderImport.objects.select_related("created_by")
 
 
+def order_imports_page(*, user, error: str | None = None) -> dict:
+    from .imports import COLUMNS
+
+    require(user, Ability.IMPORT_DATA)
+    return {"jobs": imports_visible_to(user)[:20], "error": error, "columns": COLUMNS}
+
+
+def order_import_get(*, user, pk) -> OrderImport:
+    return get_object_or_404(imports_visible_to(user), pk=pk)
+
+
 def order_takers_visible_to(user) -> QuerySet:
     """Users who may appear as "taken by" in the order filters of this user."""
-    takers = UserModel.objects.filter(role__in=[Role.CLERK, Role.MANAGER]).order_by("username")
-    if user.is_admin_role:
-        return takers
-    if user.role == Role.SUPERVISOR:
-        return takers.filter(department_id=user.department_id)
-    return takers.filter(pk=user.pk)
+    return users_overseen_by(user).filter(role__in=[Role.CLERK, Role.MANAGER])

@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from crm_project.errors import BusinessError
-from customers.models import ChurnReason, Customer, CustomerStatus, MonthlyPurchase, Role
+from crm_project.tables import read_table
+from customers.access import Ability, require
+from customers.models import ChurnReason, Customer, CustomerStatus, MonthlyPurchase
 from customers.selectors import customers_visible_to
 from customers.services import churn_warning_resolve_open
 
@@ -28,6 +30,7 @@ from .models import (
     CycleSupply,
     Order,
     OrderEvent,
+    OrderImport,
     OrderLine,
     OrderSource,
     OrderStatus,
@@ -36,8 +39,9 @@ from .models import (
     UnmetReason,
 )
 
-ORDER_TAKING_ROLES = {Role.CLERK, Role.MANAGER, Role.ADMIN}
 MAX_CARTONS_PER_LINE = 500
+ORDER_TAKERS_ONLY = _lazy("Only order clerks, customer managers and administrators take "
+                          "orders.")
 MAX_CALL_SECONDS = 2 * 60 * 60
 
 
@@ -58,16 +62,8 @@ def month_start(day: date) -> date:
 
 # --- Who may take an order for which store --------------------------------------------
 
-def user_can_take_orders(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and (
-        user.is_admin_role or user.role in ORDER_TAKING_ROLES
-    )
-
-
 def _check_store(*, user, customer: Customer) -> Customer:
-    if not user_can_take_orders(user):
-        raise PermissionDenied(_("Only order clerks, customer managers and administrators "
-                                 "take orders."))
+    require(user, Ability.TAKE_ORDERS, ORDER_TAKERS_ONLY)
     if not customers_visible_to(user).filter(pk=customer.pk).exists():
         raise BusinessError(_("This store is outside your territories; you cannot take "
                               "its order."), field="customer")
@@ -107,6 +103,12 @@ def product_by_code(code: str) -> Product:
         raise BusinessError(_("Unknown SKU: %(code)s.") % {"code": code or "—"},
                             field="product")
     return product
+
+
+def line_requests(lines: list[dict]) -> list[LineRequest]:
+    """Order lines as the API sends them: `{"sku_code", "cartons"}`."""
+    return [LineRequest(product=product_by_code(line["sku_code"]), cartons=line["cartons"])
+            for line in lines]
 
 
 def _check_on_sale(product: Product, cycle_start: date) -> None:
@@ -368,6 +370,16 @@ def order_create(*, user, customer: Customer, lines: list[LineRequest],
     return order
 
 
+def order_create_from_codes(*, user, customer_id: int, lines: list[dict],
+                            channel: str | None = None, confirm: bool = False) -> Order:
+    """The API's whole order: a store by id and lines by SKU code."""
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise BusinessError(_("Unknown store."), field="customer")
+    return order_create(user=user, customer=customer, lines=line_requests(lines),
+                        channel=channel, source=OrderSource.API, confirm=confirm)
+
+
 def order_repeat(*, user, order: Order, previous: Order) -> Order:
     """Put the lines of a previous order of the same store (what is still on sale)."""
     if previous.customer_id != order.customer_id:
@@ -386,6 +398,53 @@ def order_repeat(*, user, order: Order, previous: Order) -> Order:
     keep = [LineRequest(product=Product.objects.get(pk=pk), cartons=c)
             for pk, c in current.items()]
     return order_replace_lines(user=user, order=order, lines=keep + lines)
+
+
+# --- The console: one call per key the clerk presses ----------------------------------
+# Each runs in one transaction, so a refused line leaves no empty draft behind.
+
+@transaction.atomic
+def console_line_set(*, user, customer: Customer, sku: str, cartons=None,
+                     remove: bool = False) -> Order:
+    """Put a SKU (by code) on the store's live order, change its cartons, or remove it."""
+    product = product_by_code(sku)
+    order = order_open(user=user, customer=customer)
+    if remove:
+        return order_remove_line(user=user, order=order, product=product)
+    return order_set_line(user=user, order=order, product=product, cartons=cartons)
+
+
+@transaction.atomic
+def console_repeat(*, user, customer: Customer, previous_id) -> Order:
+    """Repeat one of the store's earlier orders on its live order."""
+    previous = Order.objects.filter(customer=customer,
+                                    pk=previous_id if str(previous_id).isdigit() else None
+                                    ).first()
+    if previous is None:
+        raise BusinessError(_("That order belongs to another store."))
+    order = order_open(user=user, customer=customer)
+    return order_repeat(user=user, order=order, previous=previous)
+
+
+def _live_order(customer: Customer) -> Order | None:
+    return Order.objects.filter(customer=customer, cycle_start=current_cycle(),
+                                status__in=LIVE_ORDER_STATUSES).first()
+
+
+@transaction.atomic
+def console_confirm(*, user, customer: Customer) -> Order:
+    order = _live_order(customer)
+    if order is None:
+        raise BusinessError(_("Add at least one SKU before confirming."))
+    return order_confirm(user=user, order=order)
+
+
+@transaction.atomic
+def console_cancel(*, user, customer: Customer, reason: str = "") -> Order:
+    order = _live_order(customer)
+    if order is None:
+        raise BusinessError(_("There is no order to cancel."))
+    return order_cancel(user=user, order=order, reason=reason)
 
 
 # --- Purchases per store per month (customers' summary tables) -----------------------
@@ -462,8 +521,7 @@ def call_record(*, user, customer: Customer, outcome: str, started_at: datetime 
 # --- Supply and quotas (administrators) -----------------------------------------------
 
 def _check_admin(user) -> None:
-    if not user.is_admin_role:
-        raise PermissionDenied(_("Only an administrator may set supply and quotas."))
+    require(user, Ability.SET_SUPPLY, _("Only an administrator may set supply and quotas."))
 
 
 @transaction.atomic
@@ -508,6 +566,20 @@ def _check_cartons_or_zero(value, *, field: str) -> int:
     return value
 
 
+def cycle_supply_save(*, user, cycle_start: date, sku: str = "", available=None,
+                      upload=None) -> int:
+    """The supply page: one SKU's cartons, or a whole uploaded sheet (sku_code, cartons).
+    Returns the number of SKUs set."""
+    _check_admin(user)
+    if upload is not None:
+        rows = read_table(upload, filename=upload.name,
+                          columns=["sku_code", "cartons"]).to_dict("records")
+        return cycle_supply_import(user=user, cycle_start=cycle_start, rows=rows)
+    cycle_supply_set(user=user, product=product_by_code(sku), cycle_start=cycle_start,
+                     available=available)
+    return 1
+
+
 @transaction.atomic
 def cycle_supply_import(*, user, cycle_start: date, rows: list[dict]) -> int:
     """Set the supply of a cycle from rows {"sku_code", "cartons"} (an uploaded sheet):
@@ -537,3 +609,15 @@ def cycle_supply_import(*, user, cycle_start: date, rows: list[dict]) -> int:
         cycle_supply_set(user=user, product=product, cycle_start=cycle_start,
                          available=cartons)
     return len(wanted)
+
+
+# --- Order imports (administrators) ---------------------------------------------------
+
+def order_import_start(*, user, uploaded_file) -> OrderImport:
+    """Keep the uploaded file and run the import in the background once committed."""
+    from .imports import order_import_create
+    from .tasks import run_order_import
+
+    job = order_import_create(user=user, uploaded_file=uploaded_file)
+    transaction.on_commit(lambda: run_order_import.delay(import_id=job.pk))
+    return job

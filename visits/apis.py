@@ -43,10 +43,10 @@ class PlannedVisitViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=PlanGenerateSerializer, responses=None)
     @action(detail=False, methods=["post"])
     def generate(self, request):
-        data = PlanGenerateSerializer(data=request.data)
+        data = PlanGenerateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        manager = selectors.manager_for(user=request.user, pk=data.validated_data.get("manager"))
-        outcome = services.plan_generate(manager=manager, user=request.user,
+        outcome = services.plan_generate(manager=data.validated_data["manager"],
+                                         user=request.user,
                                          first_day=data.validated_data.get("first_day"))
         return Response({"first_day": outcome.first_day, "created": outcome.stops_created,
                          "kept": outcome.stops_kept, "missed": outcome.missed,
@@ -56,10 +56,10 @@ class PlannedVisitViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=PlanReorderSerializer, responses=PlannedVisitSerializer(many=True))
     @action(detail=False, methods=["post"])
     def reorder(self, request):
-        data = PlanReorderSerializer(data=request.data)
+        data = PlanReorderSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        manager = selectors.manager_for(user=request.user, pk=data.validated_data.get("manager"))
-        rows = services.plan_stop_reorder(manager=manager, user=request.user,
+        rows = services.plan_stop_reorder(manager=data.validated_data["manager"],
+                                          user=request.user,
                                           day=data.validated_data["date"],
                                           order=data.validated_data["order"])
         return Response(PlannedVisitSerializer(rows, many=True).data)
@@ -67,13 +67,11 @@ class PlannedVisitViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=PlanStopAddSerializer, responses=PlannedVisitSerializer)
     @action(detail=False, methods=["post"], url_path="add-stop")
     def add_stop(self, request):
-        data = PlanStopAddSerializer(data=request.data)
+        data = PlanStopAddSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        manager = selectors.manager_for(user=request.user, pk=data.validated_data.get("manager"))
-        customer = selectors.plan_customer_get(user=request.user, manager=manager,
-                                               pk=data.validated_data["customer"])
-        row = services.plan_stop_add(manager=manager, user=request.user,
-                                     day=data.validated_data["date"], customer=customer)
+        row = services.plan_stop_add_by_id(manager=data.validated_data["manager"],
+                                           user=request.user, day=data.validated_data["date"],
+                                           customer_id=data.validated_data["customer"])
         return Response(PlannedVisitSerializer(row).data, status=status.HTTP_201_CREATED)
 
 
@@ -92,14 +90,9 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def create(self, request):
         data = VisitStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        customer = selectors.visit_customer_get(user=request.user,
-                                                pk=data.validated_data["customer"])
-        planned = None
-        if data.validated_data.get("planned_visit"):
-            planned = selectors.planned_visit_get(user=request.user,
-                                                  pk=data.validated_data["planned_visit"])
-        visit = services.visit_start(
-            user=request.user, customer=customer, planned_visit=planned,
+        visit = services.visit_arrive(
+            user=request.user, customer_id=data.validated_data["customer"],
+            planned_visit_id=data.validated_data.get("planned_visit"),
             at=data.validated_data.get("started_at"),
             latitude=data.validated_data.get("latitude"),
             longitude=data.validated_data.get("longitude"),
@@ -139,17 +132,10 @@ class PlanStatsView(APIView):
     def get(self, request):
         query = PlanStatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        first_day, last_day = selectors.default_stats_range()
-        first_day = query.validated_data.get("first_day", first_day)
-        last_day = query.validated_data.get("last_day", last_day)
-        manager = None
-        if query.validated_data.get("manager"):
-            manager = selectors.manager_get(user=request.user,
-                                            pk=query.validated_data["manager"])
-        stats = selectors.plan_vs_actual(
-            user=request.user, managers=selectors.stats_managers(user=request.user,
-                                                                 manager=manager),
-            first_day=first_day, last_day=last_day)
+        stats = selectors.plan_stats(user=request.user,
+                                     first_day=query.validated_data.get("first_day"),
+                                     last_day=query.validated_data.get("last_day"),
+                                     manager_pk=query.validated_data.get("manager"))
         stats["managers"] = [{**row, "manager": row["manager"].pk}
                              for row in stats["managers"]]
         return Response(stats)

@@ -4,20 +4,24 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Avg, Count, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
-from customers.models import Customer, MonthlyPurchase, Role, User
+from customers.access import is_manager, oversees
+from customers.models import Customer, CustomerStatus, MonthlyPurchase, User
 from customers.selectors import customers_visible_to, managers_visible_to
 from phone_orders.models import Product
 from phone_orders.selectors import recently_ordered_cartons
 
 from . import planner
+from .actions import ACTION_GROUPS
 from .models import PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitStatus
 
 
@@ -41,12 +45,113 @@ def planned_visit_get(*, user, pk) -> PlannedVisit:
 
 
 def manager_get(*, user, pk) -> User:
+    if not str(pk).isdigit():
+        raise Http404
     return get_object_or_404(managers_visible_to(user), pk=pk)
 
 
 def default_manager(user) -> User | None:
     """Whose plan a page shows when none is asked for: a manager's own."""
-    return user if user.role == Role.MANAGER else None
+    return user if is_manager(user) else None
+
+
+def plan_editable_by(*, user, manager: User) -> bool:
+    """A plan belongs to an active customer manager; they, their supervisor and the
+    administrators may change it."""
+    return is_manager(manager) and oversees(user, manager)
+
+
+def manager_choices(*, user) -> list[User]:
+    """The managers a page's picker offers: none to a manager (they see their own)."""
+    return [] if is_manager(user) else list(managers_visible_to(user))
+
+
+def manager_or_none(*, user, pk=None) -> User | None:
+    """The manager asked for (404 outside the user's scope), the user's own, or None."""
+    try:
+        return manager_for(user=user, pk=pk)
+    except BusinessError:
+        return None
+
+
+def own_active_stores(*, user) -> QuerySet[Customer]:
+    """The active stores assigned to the user, to visit without a plan."""
+    return (customers_visible_to(user).filter(manager=user, status=CustomerStatus.ACTIVE)
+            .order_by("name"))
+
+
+def unplanned_page(*, user, query: str = "", limit: int = 50) -> dict:
+    """Stores a manager may visit outside the plan, found by name, initials or code."""
+    query = (query or "").strip()
+    if not is_manager(user):
+        return {"stores": [], "q": query}
+    stores = own_active_stores(user=user)
+    if query:
+        stores = stores.filter(name__icontains=query) | stores.filter(
+            name_initials__icontains=query.lower()) | stores.filter(code__icontains=query)
+    return {"stores": stores[:limit], "q": query}
+
+
+def day_page(*, user, manager: User | None, day: date) -> dict:
+    """The day of a manager (or the picker when none): stops in road order, the route
+    sketch, and, on one's own day, the stores to add."""
+    today = timezone.localdate()
+    context = {"day": day, "manager": manager, "managers": manager_choices(user=user),
+               "previous_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
+               "today": today}
+    if manager is not None:
+        context["plan"] = plan_day(user=user, manager=manager, day=day)
+        context["can_edit"] = plan_editable_by(user=user, manager=manager)
+        context["is_own"] = manager.pk == user.pk
+        if context["is_own"]:
+            context["own_stores"] = own_active_stores(user=user)
+    return context
+
+
+def plan_page(*, user, manager: User | None, first_day: date) -> dict:
+    context = {"manager": manager, "first_day": first_day,
+               "managers": manager_choices(user=user)}
+    if manager is not None:
+        context["weeks"] = plan_weeks(user=user, manager=manager, first_day=first_day)
+        context["can_edit"] = plan_editable_by(user=user, manager=manager)
+    return context
+
+
+def price_tolerance() -> Decimal:
+    """How far an observed price may be from the suggested retail price (a fraction)."""
+    return Decimal(str(getattr(settings, "CRM_VISIT_PRICE_TOLERANCE", "0.10")))
+
+
+def visit_log_page(*, user, visit: Visit, values: dict | None = None,
+                   error: BusinessError | None = None) -> dict:
+    """The visit log: the checklist, price and stock rows (usual SKUs first), and, after a
+    refused submission, what was typed with each line's messages."""
+    products = customer_usual_products(customer=visit.customer)
+    values = dict(visit.draft or {}) if values is None else values
+    line_errors = {item["product_id"]: item for item in (error.errors if error else [])
+                   if "product_id" in item}
+    rows = [{
+        "product": product,
+        "price": values.get(f"price_{product.pk}", ""),
+        "stock": values.get(f"stock_{product.pk}", ""),
+        "errors": line_errors.get(product.pk, {}),
+    } for product in products]
+    checked = set(values.get("actions") or visit.actions)
+    groups = [{"code": code, "label": label,
+               "items": [{"code": c, "label": t, "checked": c in checked} for c, t in items]}
+              for code, label, items in ACTION_GROUPS]
+    first = [r for r in rows if r["product"].is_usual or r["price"] or r["stock"]
+             or r["errors"]]
+    # A store with no collection yet: the whole catalog is the list to fill.
+    rest = [r for r in rows if r not in first] if first else []
+    return {
+        "visit": visit, "customer": visit.customer, "groups": groups,
+        "usual_rows": first or rows, "other_rows": rest,
+        "values": values, "error_message": error.message if error else None,
+        "stock": reasonable_stock_suggestion(customer=visit.customer),
+        "editable": visit.status == VisitStatus.IN_PROGRESS and visit.manager_id == user.pk,
+        "tolerance": int(price_tolerance() * 100),
+    }
 
 
 # ---------------------------------------------------------------- the day
@@ -298,7 +403,7 @@ def plan_vs_actual(*, user, managers: list[User], first_day: date, last_day: dat
 
 def manager_for(*, user, pk=None) -> User:
     """The manager whose plan is asked for: the user themself unless another is named."""
-    if pk in (None, "") and user.role == Role.MANAGER:
+    if pk in (None, "") and default_manager(user) is not None:
         return user
     if pk in (None, ""):
         raise BusinessError(_("Choose a customer manager."), field="manager")
@@ -324,6 +429,33 @@ def stats_managers(*, user, manager: User | None) -> list[User]:
     if manager is not None:
         return [manager]
     return list(managers_visible_to(user))
+
+
+def plan_stats(*, user, first_day: date | None = None, last_day: date | None = None,
+               manager_pk=None) -> dict:
+    """Plan against actual over a range (three weeks back to this Sunday by default), for
+    one manager or every manager the user may see."""
+    manager = manager_get(user=user, pk=manager_pk) if manager_pk else None
+    return _plan_stats_for(user=user, manager=manager, first_day=first_day, last_day=last_day)
+
+
+def _plan_stats_for(*, user, manager: User | None, first_day: date | None,
+                    last_day: date | None) -> dict:
+    first_default, last_default = default_stats_range()
+    return plan_vs_actual(user=user, managers=stats_managers(user=user, manager=manager),
+                          first_day=first_day or first_default,
+                          last_day=last_day or last_default)
+
+
+def stats_page(*, user, first_day: date | None = None, last_day: date | None = None,
+               manager_pk=None) -> dict:
+    """The stats page: a manager sees their own figures unless another is asked for."""
+    manager = (manager_get(user=user, pk=manager_pk) if manager_pk
+               else default_manager(user))
+    stats = _plan_stats_for(user=user, manager=manager, first_day=first_day,
+                            last_day=last_day)
+    return {"stats": stats, "manager": manager, "first_day": stats["first_day"],
+            "last_day": stats["last_day"], "all_managers": manager_choices(user=user)}
 
 
 def plan_customer_get(*, user, manager: User, pk) -> Customer:

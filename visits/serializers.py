@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from . import selectors
 from .actions import ACTION_CODES
 from .models import PlannedVisit, PriceStockRecord, Visit
 
@@ -87,20 +88,29 @@ class DraftSerializer(serializers.Serializer):
     draft = serializers.DictField()
 
 
-class PlanGenerateSerializer(serializers.Serializer):
+class ManagerSerializer(serializers.Serializer):
+    """`manager` comes back as the manager whose plan is meant: the one named (404 outside
+    the user's scope) or the user themself."""
+
     manager = serializers.IntegerField(required=False)
+
+    def validate(self, attrs):
+        attrs["manager"] = selectors.manager_for(user=self.context["request"].user,
+                                                 pk=attrs.get("manager"))
+        return attrs
+
+
+class PlanGenerateSerializer(ManagerSerializer):
     first_day = serializers.DateField(required=False)
 
 
-class PlanReorderSerializer(serializers.Serializer):
-    manager = serializers.IntegerField(required=False)
+class PlanReorderSerializer(ManagerSerializer):
     date = serializers.DateField()
     order = serializers.ListField(child=serializers.IntegerField(), allow_empty=False,
                                   help_text=_("Ids of the day's stops in the new order."))
 
 
-class PlanStopAddSerializer(serializers.Serializer):
-    manager = serializers.IntegerField(required=False)
+class PlanStopAddSerializer(ManagerSerializer):
     date = serializers.DateField()
     customer = serializers.IntegerField()
 

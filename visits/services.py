@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
+from customers.access import Ability, can
 from customers.cadence import visit_cadence
 from customers.models import (
     OPEN_WARNING_STATUSES,
@@ -19,7 +19,6 @@ from customers.models import (
     Customer,
     CustomerStatus,
     Grade,
-    Role,
     User,
 )
 from customers.selectors import customers_visible_to
@@ -28,40 +27,36 @@ from phone_orders.models import Product
 from . import planner
 from .actions import ACTION_CODES
 from .models import KeyAim, PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitStatus
-from .selectors import manager_start_point
+from .selectors import (
+    customer_usual_products,
+    manager_start_point,
+    plan_customer_get,
+    plan_editable_by,
+    planned_visit_get,
+    price_tolerance,
+    visit_customer_get,
+)
 
 # A visit log with every SKU of a large catalog filled in stays well under this.
 DRAFT_MAX_BYTES = 64 * 1024
 
 
-def _price_tolerance() -> Decimal:
-    return Decimal(str(getattr(settings, "CRM_VISIT_PRICE_TOLERANCE", "0.10")))
-
-
 def price_outside_guidance(*, product: Product, price: Decimal) -> bool:
     """Guidance is the suggested retail price, give or take the configured tolerance."""
     guidance = product.retail_price
-    return abs(price - guidance) > guidance * _price_tolerance()
+    return abs(price - guidance) > guidance * price_tolerance()
 
 
 # ---------------------------------------------------------------- who may do what
 
 
-def user_can_plan_for(*, user, manager: User) -> bool:
-    if manager.role != Role.MANAGER or not manager.is_active:
-        return False
-    if user.is_admin_role or user.pk == manager.pk:
-        return True
-    return user.role == Role.SUPERVISOR and user.department_id == manager.department_id
-
-
 def _require_plan_rights(*, user, manager: User) -> None:
-    if not user_can_plan_for(user=user, manager=manager):
+    if not plan_editable_by(user=user, manager=manager):
         raise BusinessError(_("You may not change this manager's plan."), field="manager")
 
 
 def _require_own_store(*, user, customer: Customer) -> None:
-    if user.role != Role.MANAGER or customer.manager_id != user.pk:
+    if not can(user, Ability.LOG_VISITS) or customer.manager_id != user.pk:
         raise BusinessError(_("You can only log visits to your own stores."), field="customer")
 
 
@@ -289,6 +284,13 @@ def plan_stop_move(*, stop: PlannedVisit, user, offset: int) -> list[PlannedVisi
     return plan_stop_reorder(manager=stop.manager, user=user, day=stop.date, order=order)
 
 
+def plan_stop_add_by_id(*, manager: User, user, day: date, customer_id) -> PlannedVisit:
+    """Add one of the manager's stores, named by id, to a day (the page and the API)."""
+    customer = plan_customer_get(user=user, manager=manager,
+                                 pk=customer_id if str(customer_id).isdigit() else 0)
+    return plan_stop_add(manager=manager, user=user, day=day, customer=customer)
+
+
 @transaction.atomic
 def plan_stop_add(*, manager: User, user, day: date, customer: Customer) -> PlannedVisit:
     """Add a store at the end of a day; the day's times are recomputed."""
@@ -354,6 +356,18 @@ def visit_start(*, user, customer: Customer, planned_visit: PlannedVisit | None 
     visit.full_clean()
     visit.save()
     return visit
+
+
+def visit_arrive(*, user, customer_id, planned_visit_id=None, at: datetime | None = None,
+                 latitude=None, longitude=None) -> Visit:
+    """Start a visit from ids as a page or the API sends them (a stop outside the user's
+    scope is a 404)."""
+    customer = visit_customer_get(user=user,
+                                  pk=customer_id if str(customer_id).isdigit() else 0)
+    planned = (planned_visit_get(user=user, pk=planned_visit_id) if planned_visit_id
+               else None)
+    return visit_start(user=user, customer=customer, planned_visit=planned, at=at,
+                       latitude=latitude, longitude=longitude)
 
 
 def _require_own_visit(*, visit: Visit, user) -> None:
@@ -460,3 +474,38 @@ def visit_finish(*, visit: Visit, user, actions: list[str], lines: list[dict],
     if visit.planned_visit_id:
         PlannedVisit.objects.filter(pk=visit.planned_visit_id).update(status=StopStatus.DONE)
     return visit
+
+
+def visit_lines(*, values: dict, products) -> tuple[list[dict], list[int]]:
+    """Price and stock lines from the visit log as typed (`price_<sku id>`,
+    `stock_<sku id>`): a SKU with either filled in is a line. Also the SKU id per line."""
+    lines, product_ids = [], []
+    for product in products:
+        price = (values.get(f"price_{product.pk}") or "").strip()
+        stock = (values.get(f"stock_{product.pk}") or "").strip()
+        if price or stock:
+            lines.append({"product": str(product.pk), "retail_price": price,
+                          "stock_cartons": stock})
+            product_ids.append(product.pk)
+    return lines, product_ids
+
+
+def visit_log_submit(*, visit: Visit, user, values: dict) -> Visit:
+    """Finish a visit from the log page. When refused, what was typed is kept as the
+    draft and each line's messages name their SKU (`product_id`)."""
+    products = customer_usual_products(customer=visit.customer)
+    lines, product_ids = visit_lines(values=values, products=products)
+    try:
+        return visit_finish(visit=visit, user=user, actions=values.get("actions", []),
+                            lines=lines, notes=values.get("notes", ""),
+                            next_actions=values.get("next_actions", ""),
+                            latitude=values.get("latitude") or None,
+                            longitude=values.get("longitude") or None)
+    except BusinessError as error:
+        try:
+            visit_save_draft(visit=visit, user=user, draft=values)
+        except BusinessError:
+            pass  # someone else's or a finished visit: there is no draft to keep
+        raise BusinessError(error.message, field=error.field, errors=[
+            {**item, "product_id": product_ids[item["line"]]} if "line" in item else item
+            for item in error.errors]) from error

@@ -5,7 +5,8 @@ from datetime import date
 from celery import shared_task
 from django.db import transaction
 
-from customers.models import Role, User
+from customers.models import User
+from customers.selectors import active_managers
 
 from . import services
 
@@ -23,8 +24,7 @@ def plan_generate_task(*, manager_id: int, first_day: str | None = None) -> int:
 @shared_task
 def plans_roll_forward_task(*, first_day: str | None = None) -> int:
     """Weekly: regenerate every active manager's plan, one task per manager."""
-    manager_ids = list(User.objects.filter(role=Role.MANAGER, is_active=True)
-                       .values_list("pk", flat=True))
+    manager_ids = list(active_managers().values_list("pk", flat=True))
     for manager_id in manager_ids:
         transaction.on_commit(
             lambda pk=manager_id: plan_generate_task.delay(manager_id=pk, first_day=first_day))

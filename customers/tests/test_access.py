@@ -51,3 +51,28 @@ def test_oversight_is_by_department(db, manager, supervisor, other_supervisor, a
     assert access.oversees(admin_user, manager)
     assert access.oversees(manager, manager)
     assert not access.oversees(manager, supervisor)
+
+
+@pytest.mark.parametrize("ability", [Ability.REASSIGN_STORES, Ability.EDIT_CATALOG,
+                                     Ability.SET_SUPPLY, Ability.USE_ADMIN_SITE])
+def test_administrators_alone_reassign_edit_the_catalog_set_supply_and_use_the_admin(
+        personas, ability):
+    assert {name for name, user in personas.items() if access.can(user, ability)} == {"admin"}
+
+
+def test_role_may_reads_the_table_for_a_bare_role():
+    assert access.role_may("admin", Ability.USE_ADMIN_SITE)
+    assert not access.role_may("manager", Ability.USE_ADMIN_SITE)
+    assert not access.role_may(None, Ability.TAKE_ORDERS)
+
+
+def test_a_deactivated_manager_account_is_still_a_manager_account(db, manager, clerk):
+    manager.is_active = False
+
+    assert access.is_manager_account(manager)
+    assert not access.is_manager(manager)
+    assert not access.is_manager_account(clerk)
+
+
+def test_is_admin_role_is_an_alias_of_is_admin(db, admin_user, supervisor):
+    assert (admin_user.is_admin_role, supervisor.is_admin_role) == (True, False)

@@ -1,7 +1,7 @@
 from django import template
 
+from customers.access import Ability, can
 from phone_orders.selectors import customer_orders
-from phone_orders.services import user_can_take_orders
 
 register = template.Library()
 
@@ -10,4 +10,4 @@ register = template.Library()
 def customer_orders_card(customer, user):
     """The store's latest orders, read through the user's scope."""
     return {"customer": customer, "orders": customer_orders(user=user, customer=customer),
-            "can_call": user_can_take_orders(user) and customer.is_active}
+            "can_call": can(user, Ability.TAKE_ORDERS) and customer.is_active}

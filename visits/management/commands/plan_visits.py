@@ -4,7 +4,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from customers.models import Role, User
+from customers.selectors import active_managers
 from visits.services import plan_generate
 
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
                             help="First day of the plan, YYYY-MM-DD (default: today).")
 
     def handle(self, *args, manager, first_day, **options):
-        managers = User.objects.filter(role=Role.MANAGER, is_active=True).order_by("username")
+        managers = active_managers()
         if manager:
             managers = managers.filter(username=manager)
             if not managers.exists():
