@@ -19,8 +19,10 @@ from django.db.models.functions import Now
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from customers.models import Role
-from customers.selectors import customers_visible_to
+from customers.access import Ability, is_admin, role_of, roles_with
+from customers.filters import search_customers
+from customers.models import Customer
+from customers.selectors import customer_get, customers_visible_to
 
 from .models import OPEN_STATUSES, Attachment, Complaint, Kind, Severity, Status
 
@@ -34,9 +36,9 @@ def complaints_visible_to(user) -> QuerySet[Complaint]:
     """A manager sees the complaints of their stores and those they handle; a clerk those
     of their territories' stores; a supervisor the department; an admin all."""
     complaints = Complaint.objects.all()
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if role_of(user) is None:
         return complaints.none()
-    if user.is_admin_role:
+    if is_admin(user):
         return complaints
     stores = customers_visible_to(user).values("pk")
     return complaints.filter(Q(customer__in=stores) | Q(handler=user))
@@ -70,6 +72,19 @@ def complaint_get(*, user, pk) -> Complaint:
     )
 
 
+def intake_store(*, user, query) -> Customer | None:
+    """The store an intake link names (?customer=<id>); 404 outside the user's scope."""
+    value = query.get("customer", "")
+    return customer_get(user=user, pk=int(value)) if value.isdigit() else None
+
+
+def intake_store_matches(*, user, query, limit: int = 20):
+    """Stores matching the intake page's search box (?q=), within the user's scope."""
+    if not query.get("q"):
+        return []
+    return search_customers(customers_visible_to(user), query["q"]).order_by("code")[:limit]
+
+
 def complaint_steps(*, complaint: Complaint):
     return complaint.steps.select_related("user")
 
@@ -91,9 +106,9 @@ def handlers_visible_to(user):
     """People a complaint may be given to: staff who can see stores in the user's scope."""
     from customers.models import User
 
-    users = User.objects.filter(is_active=True, role__in=[Role.MANAGER, Role.CLERK,
-                                                          Role.SUPERVISOR])
-    if user.is_admin_role:
+    users = User.objects.filter(is_active=True,
+                                role__in=roles_with(Ability.HANDLE_COMPLAINTS))
+    if is_admin(user):
         return users.order_by("username")
     if user.department_id:
         return users.filter(department_id=user.department_id).order_by("username")
@@ -153,3 +168,14 @@ def complaint_figures(*, complaints: QuerySet[Complaint], repeat_days: int = 90,
         "age": ages, "reply": reply, "resolution": resolution,
         "satisfaction": satisfaction, "repeat": repeat, "repeat_days": repeat_days,
     }
+
+
+def complaint_figures_for_api(*, complaints: QuerySet[Complaint]) -> dict:
+    """The figures as JSON: no display rows, average durations in hours."""
+    figures = complaint_figures(complaints=complaints)
+    figures.pop("rows")
+    for key in ("reply", "resolution"):
+        average = figures[key].pop("average")
+        figures[key]["average_hours"] = (round(average.total_seconds() / 3600, 1)
+                                         if average is not None else None)
+    return figures
