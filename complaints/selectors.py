@@ -102,6 +102,14 @@ def customer_complaints(*, user, customer, limit: int = 10):
     return complaints.select_related("handler").order_by("-received_at")[:limit]
 
 
+def customer_card_complaints(*, customer, user) -> dict:
+    """The complaints block of the store card: its latest complaints as far as the user
+    may see them, and how many of those are overdue."""
+    complaints = list(customer_complaints(user=user, customer=customer, limit=10))
+    return {"complaints": complaints,
+            "overdue_count": sum(1 for complaint in complaints if complaint.overdue)}
+
+
 def handlers_visible_to(user):
     """People a complaint may be given to: staff who can see stores in the user's scope."""
     from customers.models import User
