@@ -23,7 +23,6 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     ordering_fields = ["received_at", "resolution_due", "severity", "status"]
     ordering = ["-received_at"]
-    lookup_value_regex = "[0-9]+"  # /api/complaints/abc/... is a 404, not a failed query
 
     def get_queryset(self):
         return selectors.complaint_list(user=self.request.user)

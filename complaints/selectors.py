@@ -16,6 +16,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Now
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -63,7 +64,10 @@ def complaint_list(*, user, filters=None) -> QuerySet[Complaint]:
 
 
 def complaint_get(*, user, pk) -> Complaint:
-    """One complaint the user may see, or Http404."""
+    """One complaint the user may see, or Http404 (also for an id that is not a number,
+    as /api/complaints/abc/acknowledge/ gives)."""
+    if not str(pk).isdigit():
+        raise Http404
     return get_object_or_404(
         with_overdue(complaints_visible_to(user)).select_related(
             "customer__territory__department", "handler", "taken_by", "product", "approved_by"
@@ -83,6 +87,10 @@ def intake_store_matches(*, user, query, limit: int = 20):
     if not query.get("q"):
         return []
     return search_customers(customers_visible_to(user), query["q"]).order_by("code")[:limit]
+
+
+def complaint_attachments(*, complaint: Complaint):
+    return complaint.attachments.all()
 
 
 def complaint_steps(*, complaint: Complaint):

@@ -80,7 +80,7 @@ def _detail_context(request, complaint, bound=None):
     return {
         "complaint": complaint,
         "steps": selectors.complaint_steps(complaint=complaint),
-        "attachments": complaint.attachments.all(),
+        "attachments": selectors.complaint_attachments(complaint=complaint),
         "step_forms": step_forms,
     }
 

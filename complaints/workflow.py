@@ -35,6 +35,8 @@ class Transition:
     targets: tuple[str, ...]
     refusal: Promise  # shown when the complaint is in another status
     actor: Actor = Actor.IN_SCOPE
+    # Offered even while a rule blocks it, so taking it explains what is missing.
+    offered_while_blocked: bool = False
 
 
 _ALL = tuple(Status.values)
@@ -52,7 +54,7 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
     Transition("approve", _("Approve the solution"), (Status.PROPOSED,), (),
                _("There is no proposed solution to approve."), actor=Actor.APPROVER),
     Transition("agree", _("Store agreed"), (Status.PROPOSED,), (Status.AGREED,),
-               _("Propose a solution before agreeing it.")),
+               _("Propose a solution before agreeing it."), offered_while_blocked=True),
     Transition("carry_out", _("Carried out"), (Status.AGREED,), (Status.CARRIED_OUT,),
                _("The store must agree the solution before it is carried out.")),
     # A satisfied store: called back; an unsatisfied one reopens it to investigation.
@@ -119,7 +121,9 @@ def actions_for(complaint: Complaint, user) -> list[str]:
     """The steps this user may take on this complaint now, in table order."""
     offered = []
     for action, transition in TRANSITIONS.items():
-        if complaint.status not in transition.sources or _blocker(complaint, action):
+        if complaint.status not in transition.sources:
+            continue
+        if not transition.offered_while_blocked and _blocker(complaint, action):
             continue
         if transition.actor == Actor.APPROVER and not may_approve(user, complaint):
             continue
