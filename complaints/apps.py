@@ -2,6 +2,29 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _from_phone(*, customer, user) -> dict:
+    return {"channel": "phone"}
+
+
+def _from_visit(*, customer, user) -> dict:
+    return {"channel": "visit"}  # the visit itself is the visit page's `visit`
+
+
 class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = _("Complaints")
+
+    def ready(self):
+        # The store card, the phone console and the visit log show complaints through
+        # the slots customers offers; the apps below complaints never name it.
+        from customers.cards import register_card_block
+
+        from .selectors import customer_card_complaints
+
+        register_card_block("complaints/_customer_card_alert.html", slot="alerts", order=40)
+        register_card_block("complaints/_customer_card_block.html", customer_card_complaints,
+                            order=40)
+        register_card_block("complaints/_intake_link.html", _from_phone, slot="console",
+                            order=40)
+        register_card_block("complaints/_customer_card_intake.html", _from_visit,
+                            slot="visit", order=40)

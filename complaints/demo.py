@@ -6,7 +6,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from customers.models import Customer, Role, User
+from customers.access import Ability, roles_with
+from customers.models import Customer, User
 from phone_orders.models import Product
 
 from . import deadlines, services
@@ -86,7 +87,8 @@ def seed_demo(*, rng, stdout) -> None:
     if not stores:
         return
     products = list(Product.objects.order_by("code")[:50])
-    supervisors = {u.department_id: u for u in User.objects.filter(role=Role.SUPERVISOR)}
+    supervisors = {u.department_id: u for u in User.objects.filter(
+        role__in=roles_with(Ability.LEAD_DEPARTMENT))}
     created = 0
     with transaction.atomic():
         for index in range(36):

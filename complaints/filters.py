@@ -10,6 +10,8 @@ from customers.filters import search_customers
 from .models import OPEN_STATUSES, Channel, Complaint, Kind, Severity, Status
 
 SCOPES = [("mine", _("My complaints")), ("team", _("My team's"))]
+MAX_AGE_DAYS = 36500
+MAX_ID = 2**63 - 1
 STATES = [("open", _("Open")), ("overdue", _("Overdue")), ("closed", _("Closed"))]
 
 
@@ -23,9 +25,13 @@ class ComplaintFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Kind.choices, label=_("Kind"))
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"))
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
-    min_age = django_filters.NumberFilter(method="filter_min_age",
+    # Bounded, so a malformed value is a form error (ignored on pages, 400 in the API)
+    # rather than an overflowing date or id.
+    min_age = django_filters.NumberFilter(method="filter_min_age", min_value=0,
+                                          max_value=MAX_AGE_DAYS,
                                           label=_("Open at least (days)"))
-    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Store id"))
+    customer = django_filters.NumberFilter(field_name="customer_id", min_value=1,
+                                           max_value=MAX_ID, label=_("Store id"))
 
     class Meta:
         model = Complaint

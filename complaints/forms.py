@@ -131,3 +131,39 @@ class AssignForm(forms.Form):
 
 class AttachForm(forms.Form):
     files = MultipleFileField(label=_("Photos or PDF"), required=True)
+
+
+# One form per workflow step (complaints.workflow.TRANSITIONS), prefixed by its name so
+# several can sit on one page.
+STEP_FORMS = {
+    "acknowledge": AcknowledgeForm,
+    "investigate": InvestigateForm,
+    "propose": ProposeForm,
+    "approve": NoteForm,
+    "agree": NoteForm,
+    "carry_out": NoteForm,
+    "call_back": CallBackForm,
+    "close": CloseForm,
+    "reopen": ReopenForm,
+    "assign": AssignForm,
+    "attach": AttachForm,
+}
+
+
+def step_form(action: str, user, data=None, files=None) -> forms.Form:
+    form_class = STEP_FORMS[action]
+    kwargs = {"user": user} if form_class is AssignForm else {}
+    return form_class(data, files, prefix=action, **kwargs)
+
+
+def intake_initial(query) -> dict:
+    """The intake form's starting values from the link that opened it: the phone console
+    (?channel=phone), a visit (?channel=visit&visit=<id>) or an order (?order=<id>)."""
+    def number(key):
+        value = query.get(key, "")
+        return int(value) if value.isdigit() else None
+
+    channel = query.get("channel")
+    return {"customer": number("customer"),
+            "channel": channel if channel in Channel.values else None,
+            "visit_id": number("visit"), "order_id": number("order")}

@@ -16,11 +16,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Now
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from customers.models import Role
-from customers.selectors import customers_visible_to
+from customers.access import Ability, is_admin, role_of, roles_with
+from customers.filters import search_customers
+from customers.models import Customer
+from customers.selectors import customer_get, customers_visible_to
 
 from .models import OPEN_STATUSES, Attachment, Complaint, Kind, Severity, Status
 
@@ -34,9 +37,9 @@ def complaints_visible_to(user) -> QuerySet[Complaint]:
     """A manager sees the complaints of their stores and those they handle; a clerk those
     of their territories' stores; a supervisor the department; an admin all."""
     complaints = Complaint.objects.all()
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if role_of(user) is None:
         return complaints.none()
-    if user.is_admin_role:
+    if is_admin(user):
         return complaints
     stores = customers_visible_to(user).values("pk")
     return complaints.filter(Q(customer__in=stores) | Q(handler=user))
@@ -61,13 +64,33 @@ def complaint_list(*, user, filters=None) -> QuerySet[Complaint]:
 
 
 def complaint_get(*, user, pk) -> Complaint:
-    """One complaint the user may see, or Http404."""
+    """One complaint the user may see, or Http404 (also for an id that is not a number,
+    as /api/complaints/abc/acknowledge/ gives)."""
+    if not str(pk).isdigit():
+        raise Http404
     return get_object_or_404(
         with_overdue(complaints_visible_to(user)).select_related(
             "customer__territory__department", "handler", "taken_by", "product", "approved_by"
         ),
         pk=pk,
     )
+
+
+def intake_store(*, user, query) -> Customer | None:
+    """The store an intake link names (?customer=<id>); 404 outside the user's scope."""
+    value = query.get("customer", "")
+    return customer_get(user=user, pk=int(value)) if value.isdigit() else None
+
+
+def intake_store_matches(*, user, query, limit: int = 20):
+    """Stores matching the intake page's search box (?q=), within the user's scope."""
+    if not query.get("q"):
+        return []
+    return search_customers(customers_visible_to(user), query["q"]).order_by("code")[:limit]
+
+
+def complaint_attachments(*, complaint: Complaint):
+    return complaint.attachments.all()
 
 
 def complaint_steps(*, complaint: Complaint):
@@ -87,13 +110,21 @@ def customer_complaints(*, user, customer, limit: int = 10):
     return complaints.select_related("handler").order_by("-received_at")[:limit]
 
 
+def customer_card_complaints(*, customer, user) -> dict:
+    """The complaints block of the store card: its latest complaints as far as the user
+    may see them, and how many of those are overdue."""
+    complaints = list(customer_complaints(user=user, customer=customer, limit=10))
+    return {"complaints": complaints,
+            "overdue_count": sum(1 for complaint in complaints if complaint.overdue)}
+
+
 def handlers_visible_to(user):
     """People a complaint may be given to: staff who can see stores in the user's scope."""
     from customers.models import User
 
-    users = User.objects.filter(is_active=True, role__in=[Role.MANAGER, Role.CLERK,
-                                                          Role.SUPERVISOR])
-    if user.is_admin_role:
+    users = User.objects.filter(is_active=True,
+                                role__in=roles_with(Ability.HANDLE_COMPLAINTS))
+    if is_admin(user):
         return users.order_by("username")
     if user.department_id:
         return users.filter(department_id=user.department_id).order_by("username")
@@ -153,3 +184,14 @@ def complaint_figures(*, complaints: QuerySet[Complaint], repeat_days: int = 90,
         "age": ages, "reply": reply, "resolution": resolution,
         "satisfaction": satisfaction, "repeat": repeat, "repeat_days": repeat_days,
     }
+
+
+def complaint_figures_for_api(*, complaints: QuerySet[Complaint]) -> dict:
+    """The figures as JSON: no display rows, average durations in hours."""
+    figures = complaint_figures(complaints=complaints)
+    figures.pop("rows")
+    for key in ("reply", "resolution"):
+        average = figures[key].pop("average")
+        figures[key]["average_hours"] = (round(average.total_seconds() / 3600, 1)
+                                         if average is not None else None)
+    return figures

@@ -4,6 +4,7 @@ from customers.models import Customer, User
 from phone_orders.models import Product
 
 from .models import Attachment, Channel, Complaint, ComplaintStep, Kind, Nature, Severity
+from .workflow import actions_for
 
 
 class StepSerializer(serializers.ModelSerializer):
@@ -51,10 +52,17 @@ class ComplaintSerializer(serializers.ModelSerializer):
 class ComplaintDetailSerializer(ComplaintSerializer):
     steps = StepSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    actions = serializers.SerializerMethodField(
+        help_text="The steps the requesting user may take now (POST /api/complaints/{id}/"
+                  "<step>/, with - for _).")
 
     class Meta(ComplaintSerializer.Meta):
-        fields = ComplaintSerializer.Meta.fields + ["steps", "attachments"]
+        fields = ComplaintSerializer.Meta.fields + ["steps", "attachments", "actions"]
         read_only_fields = fields
+
+    def get_actions(self, complaint) -> list[str]:
+        request = self.context.get("request")
+        return actions_for(complaint, request.user) if request else []
 
 
 class ComplaintCreateSerializer(serializers.Serializer):
@@ -119,3 +127,19 @@ class AssignSerializer(serializers.Serializer):
 
 class AttachSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+
+
+# One serializer per workflow step (complaints.workflow.TRANSITIONS).
+STEP_SERIALIZERS = {
+    "acknowledge": AcknowledgeSerializer,
+    "investigate": InvestigateSerializer,
+    "propose": ProposeSerializer,
+    "approve": NoteSerializer,
+    "agree": NoteSerializer,
+    "carry_out": NoteSerializer,
+    "call_back": CallBackSerializer,
+    "close": CloseSerializer,
+    "reopen": ReopenSerializer,
+    "assign": AssignSerializer,
+    "attach": AttachSerializer,
+}

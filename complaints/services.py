@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
-from customers.models import ChurnReason, Customer, Role, User
+from customers.access import Ability, roles_with
+from customers.models import ChurnReason, Customer, User
 from customers.selectors import customers_visible_to
 from customers.services import (
     churn_warning_raise,
@@ -23,7 +24,7 @@ from customers.services import (
 from phone_orders.models import Order
 from visits.models import Visit
 
-from . import conf, deadlines
+from . import conf, deadlines, workflow
 from .models import (
     OPEN_STATUSES,
     Attachment,
@@ -97,23 +98,11 @@ def _locked(complaint: Complaint, user) -> Complaint:
     return locked
 
 
-def _expect(complaint: Complaint, allowed: list[str], message: str) -> None:
-    if complaint.status not in allowed:
-        raise BusinessError(message, field="status")
-
-
 def _text(value, field: str, message: str) -> str:
     value = (value or "").strip()
     if not value:
         raise BusinessError(message, field=field)
     return value
-
-
-def user_can_approve(user, complaint: Complaint) -> bool:
-    if user.is_admin_role:
-        return True
-    return (user.role == Role.SUPERVISOR and user.department_id is not None
-            and complaint.customer.territory.department_id == user.department_id)
 
 
 def _attach(complaint: Complaint, upload, kind: tuple[str, str], user) -> Attachment:
@@ -167,7 +156,7 @@ def complaint_create(*, user, customer: Customer, channel: str, kind: str, descr
 @transaction.atomic
 def complaint_assign(*, complaint: Complaint, user, handler: User) -> Complaint:
     complaint = _locked(complaint, user)
-    _expect(complaint, OPEN_STATUSES, _("A closed complaint cannot be reassigned."))
+    workflow.check(complaint, "assign", user)
     if not handlers_visible_to(user).filter(pk=handler.pk).exists():
         raise BusinessError(_("This person cannot handle complaints in your scope."),
                             field="handler")
@@ -182,7 +171,7 @@ def complaint_acknowledge(*, complaint: Complaint, user, note: str,
                           expected_resolution: date | None) -> Complaint:
     """The store has been answered: apology given and an expected handling date."""
     complaint = _locked(complaint, user)
-    _expect(complaint, [Status.RECEIVED], _("This complaint has already been acknowledged."))
+    workflow.check(complaint, "acknowledge", user)
     note = _text(note, "note", _("Write what the store was told (apology and next steps)."))
     if expected_resolution is None:
         raise BusinessError(_("Give the store an expected handling date."),
@@ -190,7 +179,7 @@ def complaint_acknowledge(*, complaint: Complaint, user, note: str,
     if expected_resolution < timezone.localdate():
         raise BusinessError(_("The expected handling date cannot be in the past."),
                             field="expected_resolution")
-    complaint.status = Status.ACKNOWLEDGED
+    workflow.advance(complaint, "acknowledge")
     complaint.acknowledged_at = timezone.now()
     complaint.expected_resolution = expected_resolution
     complaint.save(update_fields=["status", "acknowledged_at", "expected_resolution",
@@ -204,12 +193,11 @@ def complaint_acknowledge(*, complaint: Complaint, user, note: str,
 def complaint_investigate(*, complaint: Complaint, user, cause: str,
                           responsibility: str) -> Complaint:
     complaint = _locked(complaint, user)
-    _expect(complaint, [Status.ACKNOWLEDGED, Status.INVESTIGATED, Status.PROPOSED],
-            _("Acknowledge the complaint to the store before investigating."))
+    workflow.check(complaint, "investigate", user)
     cause = _text(cause, "cause", _("Describe the cause found."))
     if responsibility not in Responsibility.values:
         raise BusinessError(_("Choose who is responsible."), field="responsibility")
-    complaint.status = Status.INVESTIGATED
+    workflow.advance(complaint, "investigate")
     complaint.cause = cause
     complaint.responsibility = responsibility
     complaint.save(update_fields=["status", "cause", "responsibility", "updated_at"])
@@ -222,8 +210,7 @@ def complaint_propose(*, complaint: Complaint, user, solution: str,
                       compensation: Decimal | None = None) -> Complaint:
     """Propose a solution. Compensation above the handler's limit needs approval."""
     complaint = _locked(complaint, user)
-    _expect(complaint, [Status.INVESTIGATED, Status.PROPOSED],
-            _("Investigate the complaint before proposing a solution."))
+    workflow.check(complaint, "propose", user)
     solution = _text(solution, "solution", _("Describe the solution."))
     try:
         compensation = Decimal(str(compensation if compensation not in (None, "") else "0"))
@@ -233,7 +220,7 @@ def complaint_propose(*, complaint: Complaint, user, solution: str,
     if compensation < 0 or compensation != compensation.quantize(Decimal("0.01")):
         raise BusinessError(_("Enter the compensation as an amount in yuan."),
                             field="compensation")
-    complaint.status = Status.PROPOSED
+    workflow.advance(complaint, "propose")
     complaint.solution = solution
     complaint.compensation = compensation
     complaint.approval_required = compensation > conf.handler_compensation_limit()
@@ -250,14 +237,7 @@ def complaint_propose(*, complaint: Complaint, user, solution: str,
 def complaint_approve(*, complaint: Complaint, user, note: str = "") -> Complaint:
     """A supervisor of the store's department (or an admin) approves a solution."""
     complaint = _locked(complaint, user)
-    if not user_can_approve(user, complaint):
-        raise PermissionDenied(_("Only a supervisor of the store's department may approve."))
-    _expect(complaint, [Status.PROPOSED], _("There is no proposed solution to approve."))
-    if not complaint.approval_required:
-        raise BusinessError(_("This solution is within the handler's authority."),
-                            field="status")
-    if complaint.approved_at is not None:
-        raise BusinessError(_("This solution is already approved."), field="status")
+    workflow.check(complaint, "approve", user)
     complaint.approved_by = user
     complaint.approved_at = timezone.now()
     complaint.save(update_fields=["approved_by", "approved_at", "updated_at"])
@@ -269,15 +249,8 @@ def complaint_approve(*, complaint: Complaint, user, note: str = "") -> Complain
 def complaint_agree(*, complaint: Complaint, user, note: str = "") -> Complaint:
     """The store agreed to the solution."""
     complaint = _locked(complaint, user)
-    _expect(complaint, [Status.PROPOSED], _("Propose a solution before agreeing it."))
-    if complaint.needs_approval:
-        raise BusinessError(
-            _("Compensation of %(amount)s yuan is above the handler's limit of %(limit)s "
-              "yuan: a supervisor must approve it first.")
-            % {"amount": complaint.compensation, "limit": conf.handler_compensation_limit()},
-            field="status",
-        )
-    complaint.status = Status.AGREED
+    workflow.check(complaint, "agree", user)
+    workflow.advance(complaint, "agree")
     complaint.save(update_fields=["status", "updated_at"])
     _step(complaint, StepKind.AGREED, user, (note or "").strip())
     return complaint
@@ -286,9 +259,8 @@ def complaint_agree(*, complaint: Complaint, user, note: str = "") -> Complaint:
 @transaction.atomic
 def complaint_carry_out(*, complaint: Complaint, user, note: str = "") -> Complaint:
     complaint = _locked(complaint, user)
-    _expect(complaint, [Status.AGREED],
-            _("The store must agree the solution before it is carried out."))
-    complaint.status = Status.CARRIED_OUT
+    workflow.check(complaint, "carry_out", user)
+    workflow.advance(complaint, "carry_out")
     complaint.resolved_at = timezone.now()
     complaint.save(update_fields=["status", "resolved_at", "updated_at"])
     _step(complaint, StepKind.CARRIED_OUT, user, (note or "").strip())
@@ -301,8 +273,7 @@ def complaint_call_back(*, complaint: Complaint, user, satisfaction,
     """Call the store after the fix. An unsatisfied store reopens the complaint: it goes
     back to investigation and is followed up until satisfied."""
     complaint = _locked(complaint, user)
-    _expect(complaint, [Status.CARRIED_OUT],
-            _("Call the store back only after the solution has been carried out."))
+    workflow.check(complaint, "call_back", user)
     try:
         satisfaction = int(satisfaction)
     except (TypeError, ValueError):
@@ -315,9 +286,9 @@ def complaint_call_back(*, complaint: Complaint, user, satisfaction,
     _step(complaint, StepKind.CALLED_BACK, user, complaint.store_feedback,
           satisfaction=satisfaction)
     if satisfaction >= conf.satisfied_from():
-        complaint.status = Status.CALLED_BACK
+        workflow.advance(complaint, "call_back", to=Status.CALLED_BACK)
     else:
-        complaint.status = Status.ACKNOWLEDGED
+        workflow.advance(complaint, "call_back", to=Status.ACKNOWLEDGED)
         complaint.reopen_count += 1
         complaint.approved_by = None
         complaint.approved_at = None
@@ -335,10 +306,9 @@ def complaint_close(*, complaint: Complaint, user, review_note: str) -> Complain
     """Close after a satisfied call-back, with a review note. Resolves the store's
     open-complaint churn warning when no other long-open complaint remains."""
     complaint = _locked(complaint, user)
-    _expect(complaint, [Status.CALLED_BACK],
-            _("Only a complaint called back with a satisfied store can be closed."))
+    workflow.check(complaint, "close", user)
     review_note = _text(review_note, "review_note", _("Write a short review note."))
-    complaint.status = Status.CLOSED
+    workflow.advance(complaint, "close")
     complaint.closed_at = timezone.now()
     complaint.review_note = review_note
     complaint.save(update_fields=["status", "closed_at", "review_note", "updated_at"])
@@ -356,9 +326,9 @@ def complaint_close(*, complaint: Complaint, user, review_note: str) -> Complain
 def complaint_reopen(*, complaint: Complaint, user, reason: str) -> Complaint:
     """The store raises a closed complaint again: back to investigation."""
     complaint = _locked(complaint, user)
-    _expect(complaint, [Status.CLOSED], _("Only a closed complaint can be reopened."))
+    workflow.check(complaint, "reopen", user)
     reason = _text(reason, "reason", _("Say why the complaint is reopened."))
-    complaint.status = Status.ACKNOWLEDGED
+    workflow.advance(complaint, "reopen")
     complaint.closed_at = None
     complaint.reopen_count += 1
     complaint.approved_by = None
@@ -374,12 +344,34 @@ def complaint_reopen(*, complaint: Complaint, user, reason: str) -> Complaint:
 @transaction.atomic
 def complaint_attach(*, complaint: Complaint, user, files) -> list[Attachment]:
     complaint = _locked(complaint, user)
+    workflow.check(complaint, "attach", user)
     if not files:
         raise BusinessError(_("Choose a file."), field="files")
     checked = [(upload, attachment_check(upload)) for upload in files]
     attachments = [_attach(complaint, upload, kind, user) for upload, kind in checked]
     _step(complaint, StepKind.ATTACHMENT, user, ", ".join(a.original_name for a in attachments))
     return attachments
+
+
+STEP_SERVICES = {
+    "acknowledge": complaint_acknowledge,
+    "investigate": complaint_investigate,
+    "propose": complaint_propose,
+    "approve": complaint_approve,
+    "agree": complaint_agree,
+    "carry_out": complaint_carry_out,
+    "call_back": complaint_call_back,
+    "close": complaint_close,
+    "reopen": complaint_reopen,
+    "assign": complaint_assign,
+    "attach": complaint_attach,
+}
+assert set(STEP_SERVICES) == set(workflow.TRANSITIONS), "one service per workflow step"
+
+
+def complaint_step(*, complaint: Complaint, user, action: str, **data):
+    """Take one workflow step by its name, as the pages and the API post it."""
+    return STEP_SERVICES[action](complaint=complaint, user=user, **data)
 
 
 def _long_open(complaints, *, today: date | None = None):
@@ -424,7 +416,7 @@ def complaint_overdue_notify() -> int:
             if claimed != 1:
                 continue
             supervisors = User.objects.filter(
-                role=Role.SUPERVISOR, is_active=True,
+                role__in=roles_with(Ability.LEAD_DEPARTMENT), is_active=True,
                 department_id=complaint.customer.territory.department_id,
             ).exclude(email="").values_list("email", flat=True)
             recipients = sorted({*supervisors,

@@ -33,6 +33,8 @@ class Ability(StrEnum):
     SEE_VISIT_STATS = "see_visit_stats"
     WORK_OWN_COMPLAINTS = "work_own_complaints"
     OVERSEE_COMPLAINTS = "oversee_complaints"  # department queue, approvals, figures
+    HANDLE_COMPLAINTS = "handle_complaints"  # may be given complaints to handle
+    LEAD_DEPARTMENT = "lead_department"  # heads their department: its overdue notices
     EDIT_SETTINGS = "edit_settings"  # grading and churn rules
     RUN_JOBS = "run_jobs"
     REASSIGN_STORES = "reassign_stores"  # hand a store to another manager
@@ -57,6 +59,8 @@ ABILITIES: dict[Ability, frozenset[str]] = {
     Ability.SEE_VISIT_STATS: frozenset({Role.MANAGER, Role.SUPERVISOR, Role.ADMIN}),
     Ability.WORK_OWN_COMPLAINTS: frozenset({Role.MANAGER, Role.CLERK}),
     Ability.OVERSEE_COMPLAINTS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    Ability.HANDLE_COMPLAINTS: frozenset({Role.MANAGER, Role.CLERK, Role.SUPERVISOR}),
+    Ability.LEAD_DEPARTMENT: frozenset({Role.SUPERVISOR}),
     Ability.EDIT_SETTINGS: frozenset({Role.ADMIN}),
     Ability.RUN_JOBS: frozenset({Role.ADMIN}),
     Ability.REASSIGN_STORES: frozenset({Role.ADMIN}),
@@ -106,6 +110,11 @@ def role_may(role: str | None, ability: Ability | str) -> bool:
 
 def can(user, ability: Ability | str) -> bool:
     return role_may(role_of(user), ability)
+
+
+def roles_with(ability: Ability | str) -> list[str]:
+    """The role values that have an ability, for queries over users (`role__in=`)."""
+    return sorted(ABILITIES[Ability(ability)])
 
 
 def require(user, ability: Ability | str, message: str | None = None) -> None:

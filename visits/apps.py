@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class VisitsConfig(AppConfig):
     name = "visits"
     verbose_name = _("Visits")
+
+    def ready(self):
+        from customers.cards import register_card_block
+
+        from .templatetags.visits import customer_visits_card
+
+        register_card_block("visits/_customer_card_block.html", customer_visits_card, order=30)
