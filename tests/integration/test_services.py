@@ -106,7 +106,7 @@ def test_the_settings_take_a_unix_socket_url():
 
 @pytest.mark.parametrize("url, message", [
     ("", "DATABASE_URL is not set"),
-    ("sqlite:////tmp/crm.db", "must name a PostgreSQL database"),
+    ("mysql://crm@db.example/crm", "must name a PostgreSQL database"),
 ])
 def test_the_settings_refuse_a_missing_or_foreign_database(url, message):
     with pytest.raises(ImproperlyConfigured, match=message):
