@@ -72,14 +72,18 @@ def ensure_database(url: str) -> None:
     from psycopg2.extensions import make_dsn, parse_dsn
 
     name = parse_dsn(url)["dbname"]
+    try:
+        psycopg2.connect(url).close()
+        return
+    except psycopg2.OperationalError as error:
+        if f'database "{name}" does not exist' not in str(error):
+            raise
     admin = psycopg2.connect(make_dsn(url, dbname="postgres"))
     admin.autocommit = True
     try:
         with admin.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            if cursor.fetchone() is None:
-                cursor.execute(f'CREATE DATABASE "{name}"')
-                print(f"Created database {name}.", flush=True)
+            cursor.execute(f'CREATE DATABASE "{name}"')
+            print(f"Created database {name}.", flush=True)
     finally:
         admin.close()
 

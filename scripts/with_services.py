@@ -123,10 +123,17 @@ def main(argv: list[str] | None = None) -> int:
     # From here on, a SIGTERM (kill, or make dying) unwinds through the cleanup below.
     signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     signal.signal(signal.SIGHUP, lambda signum, _frame: sys.exit(128 + signum))
-    with services(plan) as exports:
-        env.update(exports)
-        print(describe(plan, env), flush=True)
-        return run_command(args.command, env)
+    import psycopg2
+
+    try:
+        with services(plan) as exports:
+            env.update(exports)
+            print(describe(plan, env), flush=True)
+            return run_command(args.command, env)
+    except psycopg2.OperationalError as error:
+        print(f"PostgreSQL at {plan.database_url or plan.data_dir} cannot be used: {error}",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

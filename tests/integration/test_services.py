@@ -221,3 +221,13 @@ def test_a_server_left_by_a_killed_wrapper_is_stopped_by_the_next_one(pgdata, si
     # then it reused the running server, and stopped it
     assert result.returncode == 0, result.stderr
     assert postgres_processes(pgdata) == []
+
+
+def test_a_database_url_that_does_not_answer_stops_with_a_clear_message(silent_port):
+    url = f"postgres://postgres@127.0.0.1:{silent_port}/crm"
+    result = subprocess.run([*WRAPPER, "test", "--", "true"],
+                            env={**os.environ, "DATABASE_URL": url}, capture_output=True,
+                            text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode == 1
+    assert f"PostgreSQL at {url} cannot be used" in result.stderr
+    assert "Traceback" not in result.stderr
