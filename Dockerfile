@@ -7,7 +7,7 @@ COPY pyproject.toml ./
 RUN pip install --no-cache-dir . && rm -rf build
 COPY . .
 RUN python scripts/compile_messages.py \
- && SECRET_KEY=build-only ALLOWED_HOSTS=localhost DATABASE_URL=sqlite:////tmp/build.db \
+ && SECRET_KEY=build-only ALLOWED_HOSTS=localhost DATABASE_URL=postgres://build@localhost/build \
     python manage.py collectstatic --noinput
 RUN useradd --create-home crm && mkdir -p /app/var && chown -R crm /app/var
 USER crm

@@ -20,8 +20,16 @@ install: $(STAMP)
 messages: install
 	@$(BIN)/python scripts/compile_messages.py
 
+# PostgreSQL and Redis: scripts/services.py decides (DATABASE_URL / REDIS_URL when set and
+# not empty; otherwise, for test and bench, the servers on 127.0.0.1 when they answer;
+# otherwise an embedded PostgreSQL with its data in var/postgres, stopped on exit).
+SERVICES := $(BIN)/python scripts/with_services.py
+
 run: install messages
-	$(BIN)/python scripts/ensure_database.py
+	@$(SERVICES) run -- $(MAKE) --no-print-directory serve
+
+# `make run` without choosing the services: DATABASE_URL must be set.
+serve: install messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py demo_logins
@@ -34,24 +42,25 @@ run: install messages
 	fi; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+COVERAGE := --cov --cov-report=term:skip-covered
+
 test: install messages
 	$(BIN)/ruff check .
-	@eval "$$($(BIN)/python scripts/services.py $(TEST_DB))"; \
-	  echo "DATABASE_URL=$${DATABASE_URL:-<sqlite>} REDIS_URL=$${REDIS_URL:-<in-process>}"; \
-	  $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(SERVICES) test --database $(TEST_DB) -- $(BIN)/python -m pytest $(COVERAGE) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 
 bench: install messages
-	@eval "$$($(BIN)/python scripts/services.py crm_bench)"; \
-	  DJANGO_SETTINGS_MODULE=crm_project.settings.local $(BIN)/python -m benchmarks.run
+	@$(SERVICES) bench --database crm_bench -- env DJANGO_SETTINGS_MODULE=crm_project.settings.local \
+	  $(BIN)/python -m benchmarks.run
 
 worker: install
-	$(BIN)/celery -A crm_project worker -l info
+	@$(SERVICES) run -- $(BIN)/celery -A crm_project worker -l info
 
 beat: install
-	$(BIN)/celery -A crm_project beat -l info
+	@$(SERVICES) run -- $(BIN)/celery -A crm_project beat -l info
 
+# Keeps var/ (the embedded PostgreSQL's data, uploads): `rm -rf var` starts from nothing.
 clean:
-	rm -rf $(VENV) var/db.sqlite3
+	rm -rf $(VENV)

@@ -1,5 +1,6 @@
 """`make bench`: run every benchmarks/bench_*.py module's `run(stdout)` against the
-PostgreSQL database in DATABASE_URL (crm_bench), creating and migrating it first."""
+PostgreSQL database in DATABASE_URL (crm_bench), migrating it first. `make bench` chooses
+the server and creates the database (scripts/services.py)."""
 
 import importlib
 import os
@@ -8,17 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-from scripts.ensure_database import ensure_database
-
 
 def main() -> int:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        print("make bench needs PostgreSQL: set DATABASE_URL (e.g. .../crm_bench).")
+    if not os.environ.get("DATABASE_URL"):
+        print("Run the benchmarks with `make bench`, or set DATABASE_URL (e.g. .../crm_bench).")
         return 2
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm_project.settings.local")
     os.environ.setdefault("DEBUG", "false")  # no query log eating memory
-    ensure_database(url)
     import django
 
     django.setup()

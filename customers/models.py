@@ -8,6 +8,7 @@ grading and churn can work from a few rows per store without importing other app
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -298,6 +299,10 @@ class Customer(models.Model):
             models.Index(fields=["status", "last_order_date"]),
             models.Index(fields=["name_initials"], name="customer_initials_prefix",
                          opclasses=["varchar_pattern_ops"]),
+            # Substring search (icontains) on name, owner and phone: trigram indexes.
+            *(GinIndex(fields=[column], opclasses=["gin_trgm_ops"],
+                       name=f"customers_customer_{column}_trgm")
+              for column in ("name", "owner", "phone")),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,7 @@
 """Import of historical orders (one row per order line) from CSV or Excel.
 
 Whole columns are parsed and checked with pandas; a file with any bad row imports nothing
-and reports every bad row. On PostgreSQL the good rows are COPYed into a temporary staging
+and reports every bad row. The good rows are COPYed into a temporary staging
 table and written with a few set-based statements; orders already present for a store and
 cycle are skipped, so importing the same file twice does not duplicate anything.
 """
@@ -9,7 +9,6 @@ cycle are skipped, so importing the same file twice does not duplicate anything.
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +21,6 @@ from crm_project.tables import read_table
 from customers.models import Customer
 
 from .models import ImportStatus, Order, OrderImport, OrderLine, OrderSource, OrderStatus, Product
-from .services import last_order_dates_recompute
 
 COLUMNS = ["customer_code", "order_date", "sku_code", "cartons", "amount"]
 MAX_REPORTED_ERRORS = 100_000
@@ -140,14 +138,12 @@ def load_rows(rows: pd.DataFrame, *, result: ImportResult | None = None,
     result = result or ImportResult(total_rows=len(rows))
     report = progress or (lambda stage, percent: None)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            _load_postgresql(rows, result, report, source)
-        else:
-            _load_orm(rows, result, source)
+        _load(rows, result, report, source)
     return result
 
 
-def _load_postgresql(rows: pd.DataFrame, result: ImportResult, report, source: str) -> None:
+def _load(rows: pd.DataFrame, result: ImportResult, report, source: str) -> None:
+    """COPY the rows into a staging table, then insert orders and lines set-wise."""
     order_table = Order._meta.db_table
     line_table = OrderLine._meta.db_table
     buffer = io.StringIO()
@@ -242,77 +238,6 @@ def _purchases_recompute_sql(cursor) -> None:
         """,
         [OrderStatus.CONFIRMED],
     )
-
-
-def _load_orm(rows: pd.DataFrame, result: ImportResult, source: str) -> None:
-    """The SQLite path (laptop demo): the same result with bulk_create, column-wise."""
-    customer_ids = [int(c) for c in rows["customer_id"].unique()]
-    live = set(Order.objects.filter(status__in=[OrderStatus.DRAFT, OrderStatus.CONFIRMED],
-                                    customer_id__in=customer_ids)
-               .values_list("customer_id", "cycle_start"))
-    keys = list(zip(rows["customer_id"], rows["cycle_start"], strict=True))
-    fresh = rows[[key not in live for key in keys]] if live else rows
-    rows = fresh.assign(amount_dec=fresh["amount"].map(Decimal))
-    orders = (rows.groupby(["customer_id", "cycle_start"], sort=False)
-              .agg(order_date=("order_date", "min"), cartons=("cartons", "sum"),
-                   amount=("amount_dec", "sum")).reset_index())
-    result.orders_skipped = len({k for k in keys if k in live})
-    # Plain executemany: model instances and per-batch SQL compilation would cost most of
-    # the time for a few hundred thousand rows.
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    order_table, line_table = Order._meta.db_table, OrderLine._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {order_table} (customer_id, cycle_start, order_date, status, channel,"
-            " source, created_at, updated_at, confirmed_at, cancel_reason, requested_cartons,"
-            " granted_cartons, total_amount) VALUES (%s, %s, %s, %s, 'phone', %s, %s, %s, %s,"
-            " '', %s, %s, %s)",
-            [(int(row.customer_id), ops.adapt_datefield_value(row.cycle_start),
-              ops.adapt_datefield_value(row.order_date), OrderStatus.CONFIRMED, source, now,
-              now, now, int(row.cartons), int(row.cartons), str(row.amount))
-             for row in orders.itertuples(index=False)])
-        cursor.execute(f"SELECT id, customer_id, cycle_start FROM {order_table} "
-                       "WHERE confirmed_at = %s AND source = %s", [now, source])
-        order_ids = {(int(customer_id), str(cycle)): pk for pk, customer_id, cycle in cursor}
-        cent = Decimal("0.01")
-        cursor.executemany(
-            f"INSERT INTO {line_table} (order_id, product_id, requested_cartons,"
-            " granted_cartons, unit_price, amount, unmet_reason)"
-            " VALUES (%s, %s, %s, %s, %s, %s, '')",
-            [(order_ids[(int(row.customer_id), ops.adapt_datefield_value(row.cycle_start))],
-              int(row.product_id), int(row.cartons), int(row.cartons),
-              str((row.amount_dec / int(row.cartons)).quantize(cent)), str(row.amount_dec))
-             for row in rows.itertuples(index=False)])
-    created = orders
-    result.orders_created = len(created)
-    result.lines_created = len(rows)
-    touched = {int(c) for c in created["customer_id"].unique()}
-    monthly_purchases_rebuild(customer_ids=touched)
-    last_order_dates_recompute(customer_ids=touched)
-
-
-def monthly_purchases_rebuild(*, customer_ids: set[int]) -> None:
-    """Every month of these stores from their confirmed orders, in one aggregate query and
-    one bulk upsert (works on SQLite and PostgreSQL)."""
-    from django.db.models import Count, Sum
-    from django.db.models.functions import TruncMonth
-
-    from customers.models import MonthlyPurchase
-
-    ids = list(customer_ids)
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
-        totals = (Order.objects.filter(status=OrderStatus.CONFIRMED, customer_id__in=chunk)
-                  .annotate(month=TruncMonth("order_date")).values("customer_id", "month")
-                  .annotate(amount=Sum("total_amount"), cartons=Sum("granted_cartons"),
-                            orders=Count("id")).order_by())
-        MonthlyPurchase.objects.bulk_create(
-            [MonthlyPurchase(customer_id=row["customer_id"], month=row["month"],
-                             amount=row["amount"], cartons=row["cartons"],
-                             orders=row["orders"]) for row in totals],
-            batch_size=2000, update_conflicts=True, unique_fields=["customer", "month"],
-            update_fields=["amount", "cartons", "orders"])
 
 
 # --- The upload job -------------------------------------------------------------------

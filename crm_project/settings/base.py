@@ -1,19 +1,27 @@
 """Settings shared by every mode. Values come from the environment (see .env.example).
 
-No DATABASE_URL: a SQLite file under var/. No REDIS_URL: Celery runs tasks in process and
-the cache lives in memory. Both are what a laptop demo needs; production sets both.
+DATABASE_URL is required: PostgreSQL, by TCP (postgres://user@host:5432/crm) or by unix
+socket (postgresql://postgres:@/crm?host=/abs/path/var/postgres). `make run`, `make test` and
+`make bench` set it, starting an embedded PostgreSQL when no server is given
+(scripts/services.py). No REDIS_URL: Celery runs tasks in process and the cache lives in
+memory; production sets it. A variable set but empty counts as unset.
 """
 
+import os
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
 
+for _name in ("DATABASE_URL", "REDIS_URL"):
+    if not os.environ.get(_name):
+        os.environ.pop(_name, None)
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -79,9 +87,26 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-}
+
+def database_from_url(url: str) -> dict:
+    """Django's DATABASES entry for a PostgreSQL URL; a unix socket folder given as
+    ?host=/path becomes HOST, as Django and psycopg2 expect it."""
+    if not url:
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not set. `make run`, `make test` and `make bench` set it (and start "
+            "an embedded PostgreSQL when needed); run any other command the same way, e.g. "
+            "`.venv/bin/python scripts/with_services.py run .venv/bin/python manage.py shell`, "
+            "or set DATABASE_URL=postgres://user@host:5432/crm.")
+    config = env.db_url_config(url)
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(f"DATABASE_URL must name a PostgreSQL database, not {url!r}.")
+    socket_dir = config.get("OPTIONS", {}).pop("host", None)
+    if socket_dir and not config["HOST"]:
+        config["HOST"] = socket_dir
+    return config
+
+
+DATABASES = {"default": database_from_url(env("DATABASE_URL", default=""))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,13 +1,12 @@
 """Production: every secret from the environment, no defaults that could leak."""
 
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import DATABASES, env
 
 CRM_ENVIRONMENT = "production"
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,4 +1,5 @@
-"""pytest mode. DATABASE_URL / REDIS_URL are set by `make test` when the services answer."""
+"""pytest mode. `make test` sets DATABASE_URL (the server on 127.0.0.1:5432 when it answers,
+otherwise an embedded PostgreSQL) and REDIS_URL (when Redis answers): scripts/services.py."""
 
 from .base import *  # noqa: F401,F403
 from .base import VAR_DIR

@@ -3,22 +3,15 @@ write-back (grade, tier, monthly average: columns outside every index for most s
 done as HOT updates, which write no index entries. Measured on 1,000,000 stores: the
 write-back UPDATE went from 44 s to 11 s, and the table stopped doubling in size from the
 old and new row versions living on different pages. Existing rows move to the new layout
-when rewritten (VACUUM FULL or pg_repack once on a large existing table). PostgreSQL only."""
+when rewritten (VACUUM FULL or pg_repack once on a large existing table)."""
 
 from django.db import migrations
-
-
-def set_fillfactor(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("ALTER TABLE customers_customer SET (fillfactor = 45)")
-
-
-def reset_fillfactor(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("ALTER TABLE customers_customer RESET (fillfactor)")
 
 
 class Migration(migrations.Migration):
     dependencies = [("customers", "0004_snapshot_customer_no_extra_index")]
 
-    operations = [migrations.RunPython(set_fillfactor, reset_fillfactor, elidable=False)]
+    operations = [
+        migrations.RunSQL("ALTER TABLE customers_customer SET (fillfactor = 45)",
+                          "ALTER TABLE customers_customer RESET (fillfactor)", elidable=False),
+    ]

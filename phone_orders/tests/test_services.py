@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 from django.utils import timezone, translation
 
 from crm_project.errors import BusinessError
@@ -220,14 +220,8 @@ def test_repeat_puts_the_lines_of_a_previous_order(clerk, store, sku, scarce_sku
         ("690001", 4), ("690002", 2)]
 
 
-def _require_postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip("CONCURRENCY TEST SKIPPED: needs PostgreSQL row locks")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_confirmations_never_grant_more_than_stock(department, territory, clerk):
-    _require_postgresql()
     # given 5 cartons and six stores each asking for 2, confirmed at the same moment
     product = ProductFactory(code="690030")
     SupplyFactory(product=product, available_cartons=5)
@@ -262,7 +256,6 @@ def test_concurrent_confirmations_never_grant_more_than_stock(department, territ
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_confirmations_respect_the_store_quota(department, territory, clerk):
-    _require_postgresql()
     product = ProductFactory(code="690031", is_scarce=True, default_quota=3)
     SupplyFactory(product=product, available_cartons=50)
     store = CustomerFactory(territory=territory)

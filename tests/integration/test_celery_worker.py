@@ -9,11 +9,10 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from customers.models import ChurnWarning, Customer, GradeSnapshot, JobRun
@@ -34,19 +33,23 @@ def _reachable(url: str, default_port: int) -> bool:
         return False
 
 
+def _test_database_url(db: dict) -> str:
+    """The URL of the test database, by TCP or by unix socket (the embedded server)."""
+    user = quote(db["USER"]) + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
+    host = db["HOST"] or "127.0.0.1"
+    if host.startswith("/"):
+        return f"postgres://{user}@/{db['NAME']}?host={host}"
+    return f"postgres://{user}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 @pytest.fixture
 def worker():
     redis_url = os.environ.get("REDIS_URL", "")
     if not redis_url or not _reachable(redis_url, 6379):
         pytest.skip("CELERY WORKER TEST SKIPPED: Redis is not reachable (set REDIS_URL)")
-    if connection.vendor != "postgresql":
-        pytest.skip("CELERY WORKER TEST SKIPPED: needs PostgreSQL (set DATABASE_URL)")
-    db = settings.DATABASES["default"]
-    database_url = (f"postgres://{db['USER']}"
-                    f"{':' + db['PASSWORD'] if db['PASSWORD'] else ''}"
-                    f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}")
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-           "DJANGO_SETTINGS_MODULE": "crm_project.settings.local", "DEBUG": "false"}
+    env = {**os.environ, "DATABASE_URL": _test_database_url(settings.DATABASES["default"]),
+           "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "crm_project.settings.local",
+           "DEBUG": "false"}
     queue = f"grading-test-{os.getpid()}"
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "crm_project", "worker", "--pool=solo",
