@@ -1,5 +1,9 @@
 """Excel exports: one write-only workbook streamed from a temporary file, so a long list
-never holds every cell in memory twice. Callers pass an already scoped queryset."""
+never holds every cell in memory twice. Callers pass an already scoped queryset.
+
+Every cell goes through `inert_cell`, the one place that keeps a spreadsheet from
+evaluating text a user typed (a store named `=HYPERLINK(...)`): such text is written as a
+quote-prefixed string cell, as Excel itself stores text typed after an apostrophe."""
 
 import tempfile
 from collections.abc import Callable, Sequence
@@ -11,8 +15,22 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What a spreadsheet may read as the start of a formula or a command (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(sheet, value):
+    """The cell for `value`; text that a spreadsheet would evaluate stays literal text.
+    Only strings are touched: a negative number stays a number."""
+    if not (isinstance(value, str) and value.startswith(FORMULA_PREFIXES)):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
+    cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+    return cell
 
 
 def plain_cell(field: str, value):
@@ -30,10 +48,11 @@ def xlsx_response(*, title: str, columns: Sequence[tuple[str, str]], queryset: Q
     fields = [name for name, _label in columns]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(title))
-    sheet.append([str(label) for _name, label in columns])
+    sheet.append([inert_cell(sheet, str(label)) for _name, label in columns])
     rows = queryset.values_list(*fields)[: settings.CRM_EXPORT_MAX_ROWS]
     for row in rows.iterator(chunk_size=2000):
-        sheet.append([cell(field, value) for field, value in zip(fields, row, strict=True)])
+        sheet.append([inert_cell(sheet, cell(field, value))
+                      for field, value in zip(fields, row, strict=True)])
     handle = tempfile.TemporaryFile()
     workbook.save(handle)
     handle.seek(0)

@@ -83,6 +83,16 @@ class User(AbstractUser):
         full = self.get_full_name()
         return f"{full} ({self.username})" if full else self.username
 
+    def save(self, *args, **kwargs):
+        # Any path that changes the password (admin, password form, set_password in a
+        # service or the shell) or deactivates the account ends its API tokens.
+        from crm_project.tokens import tokens_revoke
+
+        credentials_changed = self._password is not None or not self.is_active
+        super().save(*args, **kwargs)
+        if credentials_changed:
+            tokens_revoke(user=self)
+
     def get_full_name(self) -> str:
         # Chinese names are family name first, with no space.
         return f"{self.last_name}{self.first_name}".strip()

@@ -254,3 +254,49 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+
+# --- Hardening (issue 13): login throttling, API tokens, Content-Security-Policy, health ---
+# Kept in one block so that other settings stay untouched; documented in README.
+from datetime import timedelta  # noqa: E402
+
+from csp.constants import NONE, SELF  # noqa: E402
+
+INSTALLED_APPS += ["axes", "csp"]
+MIDDLEWARE += [
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a flagged login attempt into the refusal.
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    "crm_project.throttling.RequestThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"][0] = (
+    "crm_project.tokens.ExpiringTokenAuthentication")
+# After this many failed logins for one username, or from one address, further attempts
+# are refused until the cool-down has passed. A success resets nothing.
+AXES_FAILURE_LIMIT = env.int("CRM_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("CRM_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "crm_project.throttling.lockout_response"
+AXES_VERBOSE = False
+# An API token older than this answers 401 and is deleted; the user asks for a new one.
+CRM_API_TOKEN_TTL = timedelta(days=env.int("CRM_API_TOKEN_TTL_DAYS", default=30))
+# Every page's scripts and styles come from our own static files: no inline code, no
+# style attributes (the API documentation pages loosen it, see crm_project/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# --- end of hardening settings ---
