@@ -171,6 +171,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "complaints-overdue-notify": {"task": "complaints.tasks.complaint_overdue_notify_task",
                                   "schedule": crontab(minute=5)},
     # Every Monday night the visit plans are rolled forward for the next four weeks.
+    # The sales summary rebuilt for this month and the last (orders are applied as they
+    # come too; this catches late corrections and store moves).
+    "reports-sales-summary-nightly": {"task": "reports.refresh_sales_summary",
+                                      "schedule": crontab(minute=45, hour=0)},
     "visits-roll-forward": {"task": "visits.tasks.plans_roll_forward_task",
                             "schedule": crontab(hour=1, minute=0, day_of_week=1)},
 }
