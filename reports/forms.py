@@ -84,7 +84,9 @@ class SalesQuery:
         return {key: value for key, value in values.items() if value not in (None, "")}
 
 
-SALES_FILTERS = ("department", "territory", "manager")
+# Filters by id or number, and by code; each narrows the rows to one group of a level.
+SALES_FILTERS = ("department", "territory", "manager", "price_band")
+SALES_CODE_FILTERS = ("brand", "business_format", "network")
 
 
 def sales_query(params, *, today: date, allow_stores: bool = False) -> SalesQuery:
@@ -99,7 +101,7 @@ def sales_query(params, *, today: date, allow_stores: bool = False) -> SalesQuer
                             field="from")
     query = SalesQuery(group_by, first, last, {
         **{name: _whole_number(params.get(name), name=name) for name in SALES_FILTERS},
-        "brand": (params.get("brand") or "").strip() or None,
+        **{name: (params.get(name) or "").strip() or None for name in SALES_CODE_FILTERS},
     })
     if query.months > MAX_MONTHS:
         raise BusinessError(_("A range may cover at most %(max)d months; this one covers "

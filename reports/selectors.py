@@ -4,9 +4,11 @@ import calendar
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
 
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.selectors import OVERDUE, complaints_visible_to
 from customers import access
@@ -26,7 +28,11 @@ from customers.models import (
     Territory,
     User,
 )
-from customers.selectors import customers_visible_to
+from customers.selectors import (
+    customers_visible_to,
+    managers_visible_to,
+    territories_visible_to,
+)
 from phone_orders.models import (
     CallOutcome,
     CallRecord,
@@ -35,12 +41,13 @@ from phone_orders.models import (
     OrderLine,
     OrderStatus,
     PriceBand,
+    Product,
 )
 from phone_orders.selectors import call_list, clerks_visible_to
 from phone_orders.services import cycle_start_for
 from visits.selectors import plan_vs_actual, stats_managers
 
-from .forms import SALES_FILTERS, STORE_GROUP, SalesQuery
+from .forms import SALES_CODE_FILTERS, SALES_FILTERS, SALES_GROUPS, STORE_GROUP, SalesQuery
 from .models import SalesMonthly
 from .services import add_months
 
@@ -146,11 +153,9 @@ def average_price(amount, cartons) -> Decimal | None:
 
 def sales_filtered(*, user, query: SalesQuery) -> QuerySet[SalesMonthly]:
     rows = sales_visible_to(user).filter(month__gte=query.first, month__lte=query.last)
-    for name in SALES_FILTERS:
+    for name in (*SALES_FILTERS, *SALES_CODE_FILTERS):
         if query.filters.get(name) is not None:
-            rows = rows.filter(**{f"{name}_id": query.filters[name]})
-    if query.filters.get("brand"):
-        rows = rows.filter(brand=query.filters["brand"])
+            rows = rows.filter(**{_GROUP_COLUMN[name]: query.filters[name]})
     return rows
 
 
@@ -197,9 +202,9 @@ def share_percent(part, whole) -> Decimal | None:
                                                                 rounding=ROUND_HALF_UP)
 
 
-# The next level of a drill-down from each grouping.
-DRILL_DOWN = {"department": "territory", "territory": "manager", "manager": STORE_GROUP,
-              "month": "territory", "brand": "price_band", "price_band": "brand",
+# The next level of a drill-down from each grouping; the stores are the last.
+DRILL_DOWN = {"month": "territory", "department": "territory", "territory": "manager",
+              "manager": STORE_GROUP, "brand": "price_band", "price_band": STORE_GROUP,
               "business_format": "territory", "network": "territory"}
 
 
@@ -374,3 +379,62 @@ def _by_user(queryset, field: str) -> list[tuple]:
     people = User.objects.in_bulk([pk for pk in counts if pk is not None])
     return sorted(((people.get(pk), n) for pk, n in counts.items()),
                   key=lambda item: (-item[1], item[0].username if item[0] else ""))
+
+
+# --- What the pages add around the figures ---------------------------------------------
+
+def group_label(group_by: str) -> str:
+    return str(SALES_GROUPS.get(group_by) or _("Store"))
+
+
+def sales_filter_choices(*, user) -> dict:
+    """The departments, territories, managers and brands the user may filter by."""
+    territories = territories_visible_to(user)
+    return {
+        "departments": Department.objects.filter(
+            pk__in=territories.values("department_id")).order_by("code"),
+        "territories": territories.order_by("code"),
+        "managers": managers_visible_to(user),
+        "brands": Product.objects.order_by("brand").values_list("brand", flat=True).distinct(),
+        "price_bands": PriceBand.choices,
+        "business_formats": BusinessFormat.choices,
+        "networks": Network.choices,
+    }
+
+
+def applied_filters(query: SalesQuery) -> list[dict]:
+    """The filters in force, each with its label, for the breadcrumb of a drill-down."""
+    applied = []
+    for name in (*SALES_FILTERS, *SALES_CODE_FILTERS):
+        value = query.filters.get(name)
+        if value is None:
+            continue
+        label = _labels(name, [value]).get(value, value)
+        applied.append({"name": name, "title": group_label(name), "label": label,
+                        "without": urlencode(query.params(**{name: None}))})
+    return applied
+
+
+def movers(rows: list[dict], count: int = 5) -> dict:
+    """Largest gains and losses in yuan on the same period last year."""
+    moved = [{**row, "change": row["amount"] - (row["last_year_amount"] or 0)} for row in rows]
+    moved.sort(key=lambda row: row["change"], reverse=True)
+    return {"top": [row for row in moved[:count] if row["change"] > 0],
+            "bottom": [row for row in reversed(moved[-count:]) if row["change"] < 0]}
+
+
+def grades_overview(*, user, query) -> dict:
+    """The grades page: grade x business format, the chosen grouping this month and the
+    month before, each with the stores' purchases in the month."""
+    month = query.month or latest_graded_month()
+    formats = grade_counts(user=user, group_by="business_format", month=month)
+    by_group = grade_counts(user=user, group_by=query.group_by, month=month)
+    if month is not None:
+        earlier = grade_counts(user=user, group_by=query.group_by, month=add_months(month, -1))
+        previous = {row["key"]: row for row in earlier["rows"]}
+        for row in by_group["rows"]:
+            row["previous"] = previous.get(row["key"]) or _grade_row(row["key"], "", {})
+        by_group["total"]["previous"] = earlier["total"]
+    return {"month": month, "formats": formats, "by_group": by_group,
+            "months": list(GradeSnapshot.objects.order_by("-month")
+                           .values_list("month", flat=True).distinct()[:24])}

@@ -6,4 +6,9 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("reports/sales/", views.sales_view, name="sales"),
+    path("reports/sales/export.xlsx", views.sales_export_view, name="sales-export"),
+    path("reports/grades/", views.grades_view, name="grades"),
+    path("reports/grades/export-<slug:table>.xlsx", views.grades_export_view,
+         name="grades-export"),
 ]

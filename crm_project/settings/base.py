@@ -7,6 +7,7 @@ socket (postgresql://postgres:@/crm?host=/abs/path/var/postgres). `make run`, `m
 memory; production sets it. A variable set but empty counts as unset.
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -129,7 +130,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Apache ECharts comes with a pip package (instaui-echarts); its static folder is served as
+# /static/vendor/echarts/ (found without importing the package).
+ECHARTS_DIR = Path(importlib.util.find_spec("instaui_echarts").submodule_search_locations[0]) \
+    / "static"
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/echarts", ECHARTS_DIR)]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
