@@ -5,6 +5,9 @@ from django.utils.translation import gettext as _
 
 from .selectors import GRADES
 
+# The grade colours of the badges (static/css/app.css), so a chart reads like the tables.
+GRADE_COLOURS = {"A": "#0b6e4f", "B": "#175cd3", "C": "#667085"}
+
 
 def _number(value) -> float:
     return float(value or 0)
@@ -42,4 +45,5 @@ def grades_chart(report) -> dict:
     return _category_chart(
         [row["label"] for row in rows], {"type": "value", "name": _("Stores")},
         [{"type": "bar", "stack": "grades", "name": grade,
+          "itemStyle": {"color": GRADE_COLOURS.get(grade)},
           "data": [row["counts"][grade] for row in rows]} for grade in GRADES])
