@@ -56,3 +56,41 @@ def grade_changes_xlsx(changes):
             for change in changes.iterator(chunk_size=2000))
     return xlsx_rows_response(title=_("Grade changes"), headers=headers, rows=rows,
                               filename="grade-changes")
+
+
+def _ratio_percent(value):
+    return round(value * 100, 1) if value is not None else None
+
+
+# The tables of the morning view: title, headers, and the cells of one row.
+MORNING_TABLES = {
+    "ordering": (lambda: _("Phone ordering today"),
+                 lambda: [_("Clerk"), _("Stores to call"), _("Called"), _("Ordered"),
+                          _("No answer"), _("Call back")],
+                 lambda row: [row["clerk"]["name"], row["to_call"], row["called"],
+                              row["ordered"], row["no_answer"], row["call_back"]]),
+    "visits": (lambda: _("Visits yesterday"),
+               lambda: [_("Customer manager"), _("Planned"), _("Done"), _("Missed"),
+                        _("Customer time ratio %")],
+               lambda row: [row["manager"]["name"], row["planned"], row["done"],
+                            row["missed"], _ratio_percent(row["customer_time_ratio"])]),
+    "new_warnings": (lambda: _("New churn warnings since yesterday"),
+                     lambda: [_("Customer manager"), _("Warnings")],
+                     lambda row: [(row["manager"] or {}).get("name", ""), row["warnings"]]),
+    "overdue_complaints": (lambda: _("Overdue complaints"),
+                           lambda: [_("Handler"), _("Complaints")],
+                           lambda row: [(row["handler"] or {}).get("name", ""),
+                                        row["complaints"]]),
+    "scarce": (lambda: _("Scarce SKUs this cycle"),
+               lambda: [_("SKU code"), _("SKU"), _("Available"), _("Granted"), _("Remaining"),
+                        _("Unmet demand")],
+               lambda row: [row["product"]["code"], row["product"]["name"], row["available"],
+                            row["granted"], row["remaining"], row["unmet"]]),
+}
+
+
+def morning_xlsx(morning: dict, table: str):
+    title, headers, cells = MORNING_TABLES[table]
+    return xlsx_rows_response(title=title(), headers=headers(),
+                              rows=[cells(row) for row in morning[table]],
+                              filename=f"morning-{table}-{morning['today']:%Y%m%d}")

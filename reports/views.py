@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +29,14 @@ def home(request):
                                 (morning["same_days_last_year"], _("Same days last year"))],
         "today": today, "yesterday": today - timedelta(days=1),
     })
+
+
+@login_required
+def morning_export_view(request, table: str):
+    if table not in exports.MORNING_TABLES:
+        raise Http404
+    morning = selectors.morning_figures(user=request.user, today=timezone.localdate())
+    return exports.morning_xlsx(morning, table)
 
 
 def _sales_query(request):

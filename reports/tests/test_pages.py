@@ -133,3 +133,15 @@ def test_home_shows_the_morning_view(client, supervisor, store, sku):
 def test_echarts_is_served_from_our_static_files():
     assert finders.find("vendor/echarts/echarts.esm.min.js")
     assert finders.find("js/reports.js")
+
+
+def test_morning_tables_export_as_shown(client, supervisor, clerk, store, sku):
+    client.force_login(supervisor)
+
+    ordering = _xlsx(client.get("/reports/morning/export-ordering.xlsx"))
+    scarce = client.get("/reports/morning/export-scarce.xlsx")
+
+    assert ordering[0] == ["订货员", "应拨打客户", "已拨打", "已订货", "无人接听", "约定回拨"]
+    assert ordering[1][0] == clerk.get_full_name()
+    assert scarce.status_code == 200
+    assert client.get("/reports/morning/export-secrets.xlsx").status_code == 404
