@@ -159,16 +159,26 @@ def sales_filtered(*, user, query: SalesQuery) -> QuerySet[SalesMonthly]:
     return rows
 
 
-def sales_rows(*, user, query: SalesQuery) -> list[dict]:
+# The store level lists the largest stores of the scope, not every one of a million.
+STORE_ROWS = 500
+
+
+def sales_rows(*, user, query: SalesQuery, keys: list | None = None) -> list[dict]:
     """One row per group: key, label, cartons, amount, average_price, stores. Months in
-    order, the other groupings largest first."""
+    order, the other groupings largest first (stores: the largest STORE_ROWS); `keys`
+    keeps only those groups."""
     column = _GROUP_COLUMN[query.group_by]
-    totals = list(
-        sales_filtered(user=user, query=query).values(column)
-        .annotate(cartons=Sum("cartons"), amount=Sum("amount"),
-                  stores=Count("customer_id", distinct=True))
-        .order_by(column)
-    )
+    rows = sales_filtered(user=user, query=query)
+    if keys is not None:
+        rows = rows.filter(**{f"{column}__in": keys})
+    totals = (rows.values(column)
+              .annotate(cartons=Sum("cartons"), amount=Sum("amount"),
+                        stores=Count("customer_id", distinct=True)))
+    if query.group_by == STORE_GROUP:
+        totals = totals.order_by("-amount", column)[:STORE_ROWS]
+    else:
+        totals = totals.order_by(column)
+    totals = list(totals)
     labels = _labels(query.group_by, [row[column] for row in totals])
     rows = [{"key": row[column], "label": labels.get(row[column], ""),
              "cartons": row["cartons"], "amount": row["amount"],
@@ -212,7 +222,9 @@ def sales_analysis(*, user, query: SalesQuery) -> dict:
     """What the sales page shows: the rows with their share, the change on the month before
     (months) and on the same period a year earlier, and the total."""
     rows = sales_rows(user=user, query=query)
-    year_before = {row["key"]: row for row in sales_rows(user=user, query=query.shifted(-12))}
+    keys = [row["key"] for row in rows] if query.group_by == STORE_GROUP else None
+    year_before = {row["key"]: row
+                   for row in sales_rows(user=user, query=query.shifted(-12), keys=keys)}
     total = sales_total(user=user, query=query)
     previous = None
     for row in rows:

@@ -63,6 +63,7 @@ def sales_view(request):
         "applied": selectors.applied_filters(query),
         "movers": selectors.movers(analysis["rows"]) if query.group_by != "month" else None,
         "chart": charts.sales_chart(query, analysis),
+        "store_limit": selectors.STORE_ROWS,
     })
 
 

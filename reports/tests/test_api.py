@@ -195,3 +195,28 @@ def test_morning_figures_answer_for_every_role(personas, store, sku):
 def test_anonymous_calls_are_refused(api_client):
     for path in ("sales", "grades", "grade-changes", "morning"):
         assert api_client.get(f"/api/reports/{path}/").status_code == 401
+
+
+def test_the_store_level_lists_the_largest_stores(sales, admin_user, monkeypatch, store):
+    from reports import forms, selectors
+
+    monkeypatch.setattr(selectors, "STORE_ROWS", 1)
+    query = forms.sales_query({"group_by": "store", "from": "2026-09", "to": "2026-10"},
+                              today=date(2026, 11, 23), allow_stores=True)
+
+    rows = selectors.sales_analysis(user=admin_user, query=query)["rows"]
+
+    assert [(row["key"], row["amount"]) for row in rows] == [(sales.pk, Decimal("2175.00"))]
+    assert _get(admin_user, "/api/reports/sales/", group_by="store").status_code == 400
+
+
+def test_the_schema_documents_the_report_api(client, manager):
+    client.force_login(manager)
+
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+
+    sales = schema["paths"]["/api/reports/sales/"]["get"]
+    assert {p["name"] for p in sales["parameters"]} >= {"group_by", "from", "to", "territory",
+                                                       "manager", "brand"}
+    assert {"/api/reports/grades/", "/api/reports/grade-changes/",
+            "/api/reports/morning/"} <= set(schema["paths"])

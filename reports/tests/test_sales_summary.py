@@ -1,7 +1,7 @@
 """The sales summary equals the confirmed order lines it summarises, after every way an
 order changes, and files each month under whoever held the store then."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pandas as pd
@@ -173,3 +173,23 @@ def test_products_of_other_brands_and_bands_are_kept_apart(clerk, store, sku,
 
     assert sorted((r.brand, r.price_band, r.cartons) for r in SalesMonthly.objects.all()) == [
         ("红双喜", 3, 4), ("芙蓉王", 1, 1)]
+
+
+def test_the_nightly_task_refreshes_this_month_and_the_last_after_a_rollover(store, sku):
+    from reports.tasks import refresh_sales_summary_task
+
+    # given orders of the last days of last month and the first of this one, loaded
+    # without the summary hearing of them (as if the summary were lost)
+    this_month = services.month_start(timezone.localdate())
+    last_day_before = this_month - timedelta(days=1)
+    next_cycle = order_services.cycle_start_for(last_day_before) + timedelta(days=7)
+    load_rows(_rows((store.pk, last_day_before, sku.pk, 2, "435.00"),
+                    (store.pk, next_cycle, sku.pk, 1, "217.50")))
+    SalesMonthly.objects.all().delete()
+
+    refresh_sales_summary_task.delay()
+
+    assert _from_summary() == _from_lines() == {
+        (store.pk, services.month_start(last_day_before), "芙蓉王", 1): (2, Decimal("435.00")),
+        (store.pk, this_month, "芙蓉王", 1): (1, Decimal("217.50")),
+    }
