@@ -9,10 +9,10 @@ then; a rebuild from scratch gives the same rows.
 """
 
 from collections import defaultdict
-from datetime import date, datetime, time
+from datetime import date
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 
 from customers.models import Customer, Territory
 from phone_orders.models import Order, OrderLine, OrderStatus, Product
@@ -33,44 +33,45 @@ def add_months(month: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _month_end(month: date) -> datetime:
-    """The first instant of the next month, local time: owners are read as of then."""
-    return timezone.make_aware(datetime.combine(add_months(month, 1), time.min))
-
-
 _REFRESH_SQL = """
 WITH sold AS (
-    SELECT o.customer_id, p.brand, p.price_band, sum(l.granted_cartons) AS cartons,
-           sum(l.amount) AS amount, count(DISTINCT o.id) AS orders
+    SELECT date_trunc('month', o.order_date)::date AS month, o.customer_id, p.brand,
+           p.price_band, sum(l.granted_cartons) AS cartons, sum(l.amount) AS amount,
+           count(DISTINCT o.id) AS orders
     FROM {order} o
     JOIN {line} l ON l.order_id = o.id
     JOIN {product} p ON p.id = l.product_id
-    WHERE o.status = %(confirmed)s AND o.order_date >= %(month)s
-      AND o.order_date < %(next_month)s AND (l.granted_cartons > 0 OR l.amount <> 0)
+    WHERE o.status = %(confirmed)s AND o.order_date >= %(first)s AND o.order_date < %(after)s
+      AND date_trunc('month', o.order_date)::date = ANY(%(months)s)
+      AND (l.granted_cartons > 0 OR l.amount <> 0)
       {customer_filter}
-    GROUP BY o.customer_id, p.brand, p.price_band
+    GROUP BY 1, 2, 3, 4
 ),
 owner AS (
-    SELECT c.id AS customer_id,
+    -- Who held the store at the end of the month (the first instant of the next one,
+    -- local time), from its history; its current values when the history starts later.
+    SELECT k.month, c.id AS customer_id,
            coalesce(h.territory_id, c.territory_id) AS territory_id,
            CASE WHEN h.id IS NULL THEN c.manager_id ELSE h.manager_id END AS manager_id,
            coalesce(h.business_format, c.business_format) AS business_format,
            coalesce(h.network, c.network) AS network
-    FROM {customer} c
+    FROM (SELECT DISTINCT month, customer_id FROM sold) k
+    JOIN {customer} c ON c.id = k.customer_id
     LEFT JOIN LATERAL (
         SELECT hc.id, hc.territory_id, hc.manager_id, hc.business_format, hc.network
         FROM {history} hc
-        WHERE hc.id = c.id AND hc.history_date < %(month_end)s
+        WHERE hc.id = c.id
+          AND hc.history_date < ((k.month + interval '1 month')::timestamp
+                                 AT TIME ZONE %(time_zone)s)
         ORDER BY hc.history_date DESC, hc.history_id DESC LIMIT 1
     ) h ON true
-    WHERE c.id IN (SELECT DISTINCT customer_id FROM sold)
 )
 INSERT INTO {summary} (month, customer_id, department_id, territory_id, manager_id,
                        business_format, network, brand, price_band, cartons, amount, orders)
-SELECT %(month)s, s.customer_id, t.department_id, w.territory_id, w.manager_id,
+SELECT s.month, s.customer_id, t.department_id, w.territory_id, w.manager_id,
        w.business_format, w.network, s.brand, s.price_band, s.cartons, s.amount, s.orders
 FROM sold s
-JOIN owner w USING (customer_id)
+JOIN owner w USING (month, customer_id)
 LEFT JOIN {territory} t ON t.id = w.territory_id
 """
 
@@ -87,16 +88,17 @@ def _lock(cursor) -> None:
     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
 
 
-def _refresh_month(cursor, month: date, customer_ids: list[int] | None) -> int:
-    params = {"confirmed": OrderStatus.CONFIRMED, "month": month,
-              "next_month": add_months(month, 1), "month_end": _month_end(month),
+def _refresh(cursor, months: list[date], customer_ids: list[int] | None) -> int:
+    """Delete and rebuild these months (of these stores) in one pass over their orders."""
+    params = {"confirmed": OrderStatus.CONFIRMED, "months": months, "first": min(months),
+              "after": add_months(max(months), 1), "time_zone": settings.TIME_ZONE,
               "customers": customer_ids}
     table = SalesMonthly._meta.db_table
     if customer_ids is None:
-        cursor.execute(f"DELETE FROM {table} WHERE month = %(month)s", params)
+        cursor.execute(f"DELETE FROM {table} WHERE month = ANY(%(months)s)", params)
         cursor.execute(_sql(""), params)
     else:
-        cursor.execute(f"DELETE FROM {table} WHERE month = %(month)s "
+        cursor.execute(f"DELETE FROM {table} WHERE month = ANY(%(months)s) "
                        "AND customer_id = ANY(%(customers)s)", params)
         cursor.execute(_sql("AND o.customer_id = ANY(%(customers)s)"), params)
     return cursor.rowcount
@@ -108,8 +110,9 @@ def sales_summary_refresh(*, months: list[date]) -> int:
     written = 0
     with connection.cursor() as cursor:
         _lock(cursor)
-        for month in sorted({month_start(m) for m in months}):
-            written += _refresh_month(cursor, month, None)
+        months = sorted({month_start(m) for m in months})
+        if months:
+            written = _refresh(cursor, months, None)
     return written
 
 
@@ -124,7 +127,7 @@ def sales_summary_refresh_pairs(*, pairs: set[tuple[int, date]]) -> int:
         _lock(cursor)
         for month, customer_ids in sorted(by_month.items()):
             ids = None if len(customer_ids) > WHOLE_MONTH_ABOVE else sorted(customer_ids)
-            written += _refresh_month(cursor, month, ids)
+            written += _refresh(cursor, [month], ids)
     return written
 
 
