@@ -27,6 +27,9 @@ def test_supervisor_drills_from_months_to_a_store_on_a_phone(page, supervisor, s
                                  cumulative_share=Decimal("0"), window_months=3,
                                  counted_months=3, method="cumulative_share")
     page.set_viewport_size({"width": 360, "height": 740})
+    violations = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
     requested = []
     page.on("request", lambda request: requested.append(request.url))
     login(page, supervisor)
@@ -50,3 +53,4 @@ def test_supervisor_drills_from_months_to_a_store_on_a_phone(page, supervisor, s
     page.goto("/")
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     page.screenshot(path="var/reports-home-360.png", full_page=True)
+    assert violations == []
