@@ -6,7 +6,7 @@ evaluating text a user typed (a store named `=HYPERLINK(...)`): such text is wri
 quote-prefixed string cell, as Excel itself stores text typed after an apostrophe."""
 
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -46,13 +46,21 @@ def xlsx_response(*, title: str, columns: Sequence[tuple[str, str]], queryset: Q
                   filename: str, cell: Callable = plain_cell) -> StreamingHttpResponse:
     """`columns` are (field lookup, header) pairs; at most CRM_EXPORT_MAX_ROWS rows."""
     fields = [name for name, _label in columns]
+    rows = queryset.values_list(*fields)[: settings.CRM_EXPORT_MAX_ROWS]
+    return xlsx_rows_response(
+        title=title, headers=[label for _name, label in columns], filename=filename,
+        rows=([cell(field, value) for field, value in zip(fields, row, strict=True)]
+              for row in rows.iterator(chunk_size=2000)))
+
+
+def xlsx_rows_response(*, title: str, headers: Sequence[str], rows: Iterable[Sequence],
+                       filename: str) -> StreamingHttpResponse:
+    """Rows already computed (a report table exactly as shown), one list of cells each."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(title))
-    sheet.append([inert_cell(sheet, str(label)) for _name, label in columns])
-    rows = queryset.values_list(*fields)[: settings.CRM_EXPORT_MAX_ROWS]
-    for row in rows.iterator(chunk_size=2000):
-        sheet.append([inert_cell(sheet, cell(field, value))
-                      for field, value in zip(fields, row, strict=True)])
+    sheet.append([inert_cell(sheet, str(label)) for label in headers])
+    for row in rows:
+        sheet.append([inert_cell(sheet, plain_cell("", value)) for value in row])
     handle = tempfile.TemporaryFile()
     workbook.save(handle)
     handle.seek(0)

@@ -21,6 +21,7 @@ from crm_project.tables import read_table
 from customers.models import Customer
 
 from .models import ImportStatus, Order, OrderImport, OrderLine, OrderSource, OrderStatus, Product
+from .signals import purchases_changed
 
 COLUMNS = ["customer_code", "order_date", "sku_code", "cartons", "amount"]
 MAX_REPORTED_ERRORS = 100_000
@@ -139,6 +140,11 @@ def load_rows(rows: pd.DataFrame, *, result: ImportResult | None = None,
     report = progress or (lambda stage, percent: None)
     with transaction.atomic():
         _load(rows, result, report, source)
+        if result.orders_created:
+            months = pd.to_datetime(rows["order_date"]).to_numpy().astype("datetime64[M]")
+            purchases_changed.send(sender=Order, pairs=set(zip(
+                rows["customer_id"].astype("int64").tolist(),
+                months.astype("datetime64[D]").astype(object).tolist(), strict=True)))
     return result
 
 

@@ -38,6 +38,7 @@ from .models import (
     StoreQuota,
     UnmetReason,
 )
+from .signals import purchases_changed
 
 MAX_CARTONS_PER_LINE = 500
 ORDER_TAKERS_ONLY = _lazy("Only order clerks, customer managers and administrators take "
@@ -450,8 +451,10 @@ def console_cancel(*, user, customer: Customer, reason: str = "") -> Order:
 # --- Purchases per store per month (customers' summary tables) -----------------------
 
 def _purchases_changed(order: Order) -> None:
-    monthly_purchases_recompute(pairs={(order.customer_id, month_start(order.order_date))})
+    pairs = {(order.customer_id, month_start(order.order_date))}
+    monthly_purchases_recompute(pairs=pairs)
     last_order_dates_recompute(customer_ids={order.customer_id})
+    purchases_changed.send(sender=Order, pairs=pairs)
 
 
 def monthly_purchases_recompute(*, pairs: set[tuple[int, date]]) -> int:

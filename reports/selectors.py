@@ -1,11 +1,57 @@
-"""Figures for the home page, each scoped to what the user may see."""
+"""Every figure the reports show, each scoped to what the user may see."""
 
-from datetime import date
+import calendar
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from customers.models import OPEN_WARNING_STATUSES, ChurnWarning, CustomerStatus, MonthlyPurchase
-from customers.selectors import customers_visible_to
+from complaints.selectors import OVERDUE, complaints_visible_to
+from customers import access
+from customers.grading import grade_changes_visible_to
+from customers.models import (
+    OPEN_WARNING_STATUSES,
+    BusinessFormat,
+    ChurnWarning,
+    Customer,
+    CustomerStatus,
+    Department,
+    Grade,
+    GradeChange,
+    GradeSnapshot,
+    MonthlyPurchase,
+    Network,
+    Territory,
+    User,
+)
+from customers.selectors import (
+    customers_visible_to,
+    managers_visible_to,
+    territories_visible_to,
+)
+from phone_orders.models import (
+    CallOutcome,
+    CallRecord,
+    CycleSupply,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PriceBand,
+    Product,
+)
+from phone_orders.selectors import call_list, clerks_visible_to
+from phone_orders.services import cycle_start_for
+from visits.selectors import plan_vs_actual, stats_managers
+
+from .forms import SALES_CODE_FILTERS, SALES_FILTERS, SALES_GROUPS, STORE_GROUP, SalesQuery
+from .models import SalesMonthly
+from .services import add_months
+
+CENT = Decimal("0.01")
 
 
 def _month_start(day: date, back: int = 0) -> date:
@@ -49,3 +95,358 @@ def home_figures(*, user, today: date) -> dict:
         "last_month_amount": by_month.get(last_month, {}).get("amount") or 0,
         "series": series,
     }
+
+
+# --- Sales, from the monthly summary ---------------------------------------------------
+
+def sales_visible_to(user) -> QuerySet[SalesMonthly]:
+    """Summary rows scoped by the owner filed on each month (not by today's owner): a
+    manager sees the months they held, a clerk their territories' months, a supervisor
+    the department's, an admin all."""
+    rows = SalesMonthly.objects.all()
+    if access.is_admin(user):
+        return rows
+    if access.is_supervisor(user):
+        return rows.filter(department_id=user.department_id) if user.department_id \
+            else rows.none()
+    if access.is_manager(user):
+        return rows.filter(manager_id=user.pk)
+    if access.is_clerk(user):
+        return rows.filter(territory_id__in=user.territories.values("pk"))
+    return rows.none()
+
+
+_GROUP_COLUMN = {"month": "month", "department": "department_id",
+                 "territory": "territory_id", "manager": "manager_id", "brand": "brand",
+                 "price_band": "price_band", "business_format": "business_format",
+                 "network": "network", STORE_GROUP: "customer_id"}
+
+
+def _labels(group_by: str, keys: list) -> dict:
+    """What a reader sees for each key of a grouping."""
+    if group_by == "month":
+        return {key: f"{key:%Y-%m}" for key in keys}
+    if group_by == "department":
+        return dict(Department.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if group_by == "territory":
+        return dict(Territory.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if group_by == "manager":
+        return {user.pk: user.get_full_name() or user.username
+                for user in User.objects.filter(pk__in=keys)}
+    if group_by == STORE_GROUP:
+        return {pk: f"{name} ({code})" for pk, code, name in
+                Customer.objects.filter(pk__in=keys).values_list("pk", "code", "name")}
+    choices = {"price_band": PriceBand, "business_format": BusinessFormat,
+               "network": Network}.get(group_by)
+    if choices is None:
+        return {key: key for key in keys}
+    return {key: str(choices(key).label) if key in choices.values else str(key)
+            for key in keys}
+
+
+def average_price(amount, cartons) -> Decimal | None:
+    """条均价: yuan per carton, two decimals."""
+    if not cartons:
+        return None
+    return (Decimal(amount) / cartons).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def sales_filtered(*, user, query: SalesQuery) -> QuerySet[SalesMonthly]:
+    rows = sales_visible_to(user).filter(month__gte=query.first, month__lte=query.last)
+    for name in (*SALES_FILTERS, *SALES_CODE_FILTERS):
+        if query.filters.get(name) is not None:
+            rows = rows.filter(**{_GROUP_COLUMN[name]: query.filters[name]})
+    return rows
+
+
+# The store level lists the largest stores of the scope, not every one of a million.
+STORE_ROWS = 500
+
+
+def sales_rows(*, user, query: SalesQuery, keys: list | None = None) -> list[dict]:
+    """One row per group: key, label, cartons, amount, average_price, stores. Months in
+    order, the other groupings largest first (stores: the largest STORE_ROWS); `keys`
+    keeps only those groups."""
+    column = _GROUP_COLUMN[query.group_by]
+    rows = sales_filtered(user=user, query=query)
+    if keys is not None:
+        rows = rows.filter(**{f"{column}__in": keys})
+    totals = (rows.values(column)
+              .annotate(cartons=Sum("cartons"), amount=Sum("amount"),
+                        stores=Count("customer_id", distinct=True)))
+    if query.group_by == STORE_GROUP:
+        totals = totals.order_by("-amount", column)[:STORE_ROWS]
+    else:
+        totals = totals.order_by(column)
+    totals = list(totals)
+    labels = _labels(query.group_by, [row[column] for row in totals])
+    rows = [{"key": row[column], "label": labels.get(row[column], ""),
+             "cartons": row["cartons"], "amount": row["amount"],
+             "average_price": average_price(row["amount"], row["cartons"]),
+             "stores": row["stores"]} for row in totals]
+    if query.group_by != "month":
+        rows.sort(key=lambda row: (-row["amount"], str(row["label"])))
+    return rows
+
+
+def sales_total(*, user, query: SalesQuery) -> dict:
+    total = sales_filtered(user=user, query=query).aggregate(
+        cartons=Sum("cartons"), amount=Sum("amount"),
+        stores=Count("customer_id", distinct=True))
+    cartons, amount = total["cartons"] or 0, total["amount"] or Decimal("0")
+    return {"cartons": cartons, "amount": amount, "stores": total["stores"],
+            "average_price": average_price(amount, cartons)}
+
+
+def change_percent(now, before) -> Decimal | None:
+    if not before:
+        return None
+    return ((Decimal(now or 0) - Decimal(before)) * 100 / Decimal(before)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def share_percent(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part or 0) * 100 / Decimal(whole)).quantize(Decimal("0.1"),
+                                                                rounding=ROUND_HALF_UP)
+
+
+# The next level of a drill-down from each grouping; the stores are the last.
+DRILL_DOWN = {"month": "territory", "department": "territory", "territory": "manager",
+              "manager": STORE_GROUP, "brand": "price_band", "price_band": STORE_GROUP,
+              "business_format": "territory", "network": "territory"}
+
+
+def sales_analysis(*, user, query: SalesQuery) -> dict:
+    """What the sales page shows: the rows with their share, the change on the month before
+    (months) and on the same period a year earlier, and the total."""
+    rows = sales_rows(user=user, query=query)
+    keys = [row["key"] for row in rows] if query.group_by == STORE_GROUP else None
+    year_before = {row["key"]: row
+                   for row in sales_rows(user=user, query=query.shifted(-12), keys=keys)}
+    total = sales_total(user=user, query=query)
+    previous = None
+    for row in rows:
+        if query.group_by == "month":
+            earlier = year_before.get(add_months(row["key"], -12))
+            row["mom"] = change_percent(row["amount"], previous["amount"]) if previous \
+                and add_months(previous["key"], 1) == row["key"] else None
+            previous = row
+        else:
+            earlier = year_before.get(row["key"])
+        row["last_year_amount"] = earlier["amount"] if earlier else None
+        row["yoy"] = change_percent(row["amount"], earlier["amount"] if earlier else None)
+        row["share"] = share_percent(row["amount"], total["amount"])
+    return {"rows": rows, "total": total, "drill_to": DRILL_DOWN.get(query.group_by)}
+
+
+# --- Grades and network ----------------------------------------------------------------
+
+_GRADE_COLUMN = {"territory": "customer__territory_id", "manager": "customer__manager_id",
+                 "business_format": "customer__business_format"}
+GRADES = [grade.value for grade in Grade]
+
+
+def latest_graded_month() -> date | None:
+    return GradeSnapshot.objects.aggregate(latest=Max("month"))["latest"]
+
+
+def grade_counts(*, user, group_by: str, month: date | None) -> dict:
+    """Stores per grade of the month, grouped by the store's territory, manager or
+    business format, with their purchases in the month (the 客户等级分类表)."""
+    month = month or latest_graded_month()
+    if month is None:
+        return {"month": None, "rows": [], "total": _grade_row(None, "", {})}
+    column = _GRADE_COLUMN[group_by]
+    visible = customers_visible_to(user).values("pk")
+    counts = (GradeSnapshot.objects.filter(month=month, customer__in=visible)
+              .values(column, "grade").annotate(stores=Count("pk")).order_by())
+    purchases = dict(
+        MonthlyPurchase.objects.filter(month=month, customer__in=visible)
+        .values(column).annotate(amount=Sum("amount"))
+        .values_list(column, "amount"))
+    by_key: dict = defaultdict(dict)
+    for row in counts:
+        by_key[row[column]][row["grade"]] = row["stores"]
+    labels = _labels(group_by, list(by_key))
+    rows = [_grade_row(key, labels.get(key, ""), grades, purchases.get(key))
+            for key, grades in by_key.items()]
+    rows.sort(key=lambda row: (-row["total"], str(row["label"])))
+    everything: dict = defaultdict(int)
+    for grades in by_key.values():
+        for grade, stores in grades.items():
+            everything[grade] += stores
+    return {"month": month, "rows": rows,
+            "total": _grade_row(None, "", everything, sum(purchases.values(), Decimal("0")))}
+
+
+def _grade_row(key, label, grades: dict, amount=None) -> dict:
+    counts = {grade: grades.get(grade, 0) for grade in GRADES}
+    return {"key": key, "label": label, "counts": counts, "total": sum(counts.values()),
+            "amount": amount or Decimal("0")}
+
+
+def grade_changes(*, user, month: date | None) -> QuerySet[GradeChange]:
+    """One row per upgrade or downgrade of the month, with the averages behind it."""
+    month = month or latest_graded_month()
+    return (grade_changes_visible_to(user).filter(month=month)
+            .select_related("customer__territory", "customer__manager")
+            .order_by("customer__territory__code", "customer__code", "id"))
+
+
+# --- The morning view ------------------------------------------------------------------
+
+def _same_days(month_first: date, today: date, months_back: int) -> tuple[date, date]:
+    """The first `today.day` days of an earlier month (fewer when that month is shorter)."""
+    first = add_months(month_first, -months_back)
+    last_day = min(today.day, calendar.monthrange(first.year, first.month)[1])
+    return first, first.replace(day=last_day)
+
+
+def _purchases_between(customers, first: date, last: date) -> dict:
+    totals = Order.objects.filter(
+        customer__in=customers, status=OrderStatus.CONFIRMED, order_date__gte=first,
+        order_date__lte=last).aggregate(amount=Sum("total_amount"),
+                                         cartons=Sum("granted_cartons"), orders=Count("pk"))
+    return {"first": first, "last": last, "amount": totals["amount"] or Decimal("0"),
+            "cartons": totals["cartons"] or 0, "orders": totals["orders"]}
+
+
+def _person(user) -> dict:
+    return {"id": user.pk, "name": user.get_full_name() or user.username} if user else None
+
+
+def morning_figures(*, user, today: date) -> dict:
+    """The supervisor's morning: today's phone ordering per clerk, yesterday's visits per
+    manager, new churn warnings, overdue complaints, scarce SKUs of the cycle, and month to
+    date purchases against the same days of last month and last year."""
+    yesterday = today - timedelta(days=1)
+    customers = customers_visible_to(user).values("pk")
+
+    clerks = list(clerks_visible_to(user))
+    calls = defaultdict(dict)
+    for row in (CallRecord.objects.filter(clerk__in=clerks, call_date=today)
+                .values("clerk_id", "outcome").annotate(stores=Count("customer", distinct=True))
+                .order_by()):
+        calls[row["clerk_id"]][row["outcome"]] = row["stores"]
+    called = dict(CallRecord.objects.filter(clerk__in=clerks, call_date=today)
+                  .values("clerk_id").annotate(stores=Count("customer", distinct=True))
+                  .values_list("clerk_id", "stores"))
+    ordering = [{
+        "clerk": _person(clerk),
+        "to_call": call_list(user=clerk, day=today).count(),
+        "called": called.get(clerk.pk, 0),
+        **{outcome: calls[clerk.pk].get(outcome, 0) for outcome in
+           (CallOutcome.ORDERED, CallOutcome.NO_ANSWER, CallOutcome.CALL_BACK)},
+    } for clerk in clerks]
+
+    managers = stats_managers(user=user, manager=None)
+    visits = plan_vs_actual(user=user, managers=managers, first_day=yesterday,
+                            last_day=yesterday)["managers"]
+
+    since = timezone.make_aware(datetime.combine(yesterday, time.min))
+    warnings = [
+        {"manager": _person(owner), "warnings": count} for owner, count in _by_user(
+            ChurnWarning.objects.filter(customer__in=customers, raised_at__gte=since),
+            "owner")]
+    overdue = [{"handler": _person(handler), "complaints": count} for handler, count in _by_user(
+        complaints_visible_to(user).filter(OVERDUE), "handler")]
+
+    cycle = cycle_start_for(today)
+    unmet = dict(
+        OrderLine.objects.filter(order__cycle_start=cycle, order__customer__in=customers,
+                                 order__status=OrderStatus.CONFIRMED, product__is_scarce=True)
+        .values("product_id").annotate(unmet=Sum(F("requested_cartons") - F("granted_cartons")))
+        .values_list("product_id", "unmet"))
+    scarce = [{"product": {"id": supply.product_id, "code": supply.product.code,
+                           "name": supply.product.name},
+               "available": supply.available_cartons, "granted": supply.granted_cartons,
+               "remaining": supply.remaining_cartons, "unmet": unmet.get(supply.product_id, 0)}
+              for supply in CycleSupply.objects.filter(cycle_start=cycle,
+                                                       product__is_scarce=True)
+              .select_related("product").order_by("product__code")]
+
+    this_month = today.replace(day=1)
+    month_to_date = _purchases_between(customers, this_month, today)
+    last_month = _purchases_between(customers, *_same_days(this_month, today, 1))
+    last_year = _purchases_between(customers, *_same_days(this_month, today, 12))
+    for earlier in (last_month, last_year):
+        earlier["change"] = change_percent(month_to_date["amount"], earlier["amount"])
+    return {
+        "today": today, "cycle_start": cycle,
+        "ordering": ordering,
+        "visits": [{"manager": _person(row["manager"]), "planned": row["planned"],
+                    "done": row["done"], "missed": row["missed"],
+                    "customer_time_ratio": row["customer_time_ratio"]} for row in visits],
+        "new_warnings": warnings, "overdue_complaints": overdue, "scarce": scarce,
+        "month_to_date": month_to_date, "same_days_last_month": last_month,
+        "same_days_last_year": last_year,
+    }
+
+
+def _by_user(queryset, field: str) -> list[tuple]:
+    counts = dict(queryset.values(field).annotate(n=Count("pk")).values_list(field, "n")
+                  .order_by())
+    people = User.objects.in_bulk([pk for pk in counts if pk is not None])
+    return sorted(((people.get(pk), n) for pk, n in counts.items()),
+                  key=lambda item: (-item[1], item[0].username if item[0] else ""))
+
+
+# --- What the pages add around the figures ---------------------------------------------
+
+def group_label(group_by: str) -> str:
+    return str(SALES_GROUPS.get(group_by) or _("Store"))
+
+
+def sales_filter_choices(*, user) -> dict:
+    """The departments, territories, managers and brands the user may filter by."""
+    territories = territories_visible_to(user)
+    return {
+        "departments": Department.objects.filter(
+            pk__in=territories.values("department_id")).order_by("code"),
+        "territories": territories.order_by("code"),
+        "managers": managers_visible_to(user),
+        "brands": Product.objects.order_by("brand").values_list("brand", flat=True).distinct(),
+        "price_bands": PriceBand.choices,
+        "business_formats": BusinessFormat.choices,
+        "networks": Network.choices,
+    }
+
+
+def applied_filters(query: SalesQuery) -> list[dict]:
+    """The filters in force, each with its label, for the breadcrumb of a drill-down."""
+    applied = []
+    for name in (*SALES_FILTERS, *SALES_CODE_FILTERS):
+        value = query.filters.get(name)
+        if value is None:
+            continue
+        label = _labels(name, [value]).get(value, value)
+        applied.append({"name": name, "title": group_label(name), "label": label,
+                        "without": urlencode(query.params(**{name: None}))})
+    return applied
+
+
+def movers(rows: list[dict], count: int = 5) -> dict:
+    """Largest gains and losses in yuan on the same period last year."""
+    moved = [{**row, "change": row["amount"] - (row["last_year_amount"] or 0)} for row in rows]
+    moved.sort(key=lambda row: row["change"], reverse=True)
+    return {"top": [row for row in moved[:count] if row["change"] > 0],
+            "bottom": [row for row in reversed(moved[-count:]) if row["change"] < 0]}
+
+
+def grades_overview(*, user, query) -> dict:
+    """The grades page: grade x business format, the chosen grouping this month and the
+    month before, each with the stores' purchases in the month."""
+    month = query.month or latest_graded_month()
+    formats = grade_counts(user=user, group_by="business_format", month=month)
+    by_group = grade_counts(user=user, group_by=query.group_by, month=month)
+    if month is not None:
+        earlier = grade_counts(user=user, group_by=query.group_by, month=add_months(month, -1))
+        previous = {row["key"]: row for row in earlier["rows"]}
+        for row in by_group["rows"]:
+            row["previous"] = previous.get(row["key"]) or _grade_row(row["key"], "", {})
+        by_group["total"]["previous"] = earlier["total"]
+    return {"month": month, "formats": formats, "by_group": by_group,
+            "months": list(GradeSnapshot.objects.order_by("-month")
+                           .values_list("month", flat=True).distinct()[:24])}

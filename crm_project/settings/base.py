@@ -7,6 +7,7 @@ socket (postgresql://postgres:@/crm?host=/abs/path/var/postgres). `make run`, `m
 memory; production sets it. A variable set but empty counts as unset.
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -129,7 +130,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Apache ECharts comes with a pip package (instaui-echarts); its static folder is served as
+# /static/vendor/echarts/ (found without importing the package).
+ECHARTS_DIR = Path(importlib.util.find_spec("instaui_echarts").submodule_search_locations[0]) \
+    / "static"
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/echarts", ECHARTS_DIR)]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
@@ -171,6 +176,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "complaints-overdue-notify": {"task": "complaints.tasks.complaint_overdue_notify_task",
                                   "schedule": crontab(minute=5)},
     # Every Monday night the visit plans are rolled forward for the next four weeks.
+    # The sales summary rebuilt for this month and the last (orders are applied as they
+    # come too; this catches late corrections and store moves).
+    "reports-sales-summary-nightly": {"task": "reports.refresh_sales_summary",
+                                      "schedule": crontab(minute=45, hour=0)},
     "visits-roll-forward": {"task": "visits.tasks.plans_roll_forward_task",
                             "schedule": crontab(hour=1, minute=0, day_of_week=1)},
 }

@@ -1,0 +1,148 @@
+"""Keeping the sales summary (reports.SalesMonthly) equal to the confirmed order lines.
+
+One set-wise statement pair per month: delete the month's rows (of some stores, or all)
+and insert them again from the order lines, joined to the SKU (brand, price band) and to
+the store's owner at the end of that month. Owners come from the store's history
+(simple_history), so a store moved to another manager or territory counts for its new
+owner from the month of the move on, while its earlier months stay with whoever held it
+then; a rebuild from scratch gives the same rows.
+"""
+
+from collections import defaultdict
+from datetime import date
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from customers.models import Customer, Territory
+from phone_orders.models import Order, OrderLine, OrderStatus, Product
+
+from .models import SalesMonthly
+
+LOCK_KEY = 4_401_101  # advisory lock: one writer of the summary at a time
+# Beyond this many stores in one change (an import), whole months are refreshed.
+WHOLE_MONTH_ABOVE = 2000
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+_REFRESH_SQL = """
+WITH sold AS (
+    SELECT date_trunc('month', o.order_date)::date AS month, o.customer_id, p.brand,
+           p.price_band, sum(l.granted_cartons) AS cartons, sum(l.amount) AS amount,
+           count(DISTINCT o.id) AS orders
+    FROM {order} o
+    JOIN {line} l ON l.order_id = o.id
+    JOIN {product} p ON p.id = l.product_id
+    WHERE o.status = %(confirmed)s AND o.order_date >= %(first)s AND o.order_date < %(after)s
+      AND date_trunc('month', o.order_date)::date = ANY(%(months)s)
+      AND (l.granted_cartons > 0 OR l.amount <> 0)
+      {customer_filter}
+    GROUP BY 1, 2, 3, 4
+),
+owner AS (
+    -- Who held the store at the end of the month (the first instant of the next one,
+    -- local time), from its history; its current values when the history starts later.
+    SELECT k.month, c.id AS customer_id,
+           coalesce(h.territory_id, c.territory_id) AS territory_id,
+           CASE WHEN h.id IS NULL THEN c.manager_id ELSE h.manager_id END AS manager_id,
+           coalesce(h.business_format, c.business_format) AS business_format,
+           coalesce(h.network, c.network) AS network
+    FROM (SELECT DISTINCT month, customer_id FROM sold) k
+    JOIN {customer} c ON c.id = k.customer_id
+    LEFT JOIN LATERAL (
+        SELECT hc.id, hc.territory_id, hc.manager_id, hc.business_format, hc.network
+        FROM {history} hc
+        WHERE hc.id = c.id
+          AND hc.history_date < ((k.month + interval '1 month')::timestamp
+                                 AT TIME ZONE %(time_zone)s)
+        ORDER BY hc.history_date DESC, hc.history_id DESC LIMIT 1
+    ) h ON true
+)
+INSERT INTO {summary} (month, customer_id, department_id, territory_id, manager_id,
+                       business_format, network, brand, price_band, cartons, amount, orders)
+SELECT s.month, s.customer_id, t.department_id, w.territory_id, w.manager_id,
+       w.business_format, w.network, s.brand, s.price_band, s.cartons, s.amount, s.orders
+FROM sold s
+JOIN owner w USING (month, customer_id)
+LEFT JOIN {territory} t ON t.id = w.territory_id
+"""
+
+
+def _sql(customer_filter: str) -> str:
+    return _REFRESH_SQL.format(
+        order=Order._meta.db_table, line=OrderLine._meta.db_table,
+        product=Product._meta.db_table, customer=Customer._meta.db_table,
+        history=Customer.history.model._meta.db_table, territory=Territory._meta.db_table,
+        summary=SalesMonthly._meta.db_table, customer_filter=customer_filter)
+
+
+def _lock(cursor) -> None:
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
+def _refresh(cursor, months: list[date], customer_ids: list[int] | None) -> int:
+    """Delete and rebuild these months (of these stores) in one pass over their orders."""
+    params = {"confirmed": OrderStatus.CONFIRMED, "months": months, "first": min(months),
+              "after": add_months(max(months), 1), "time_zone": settings.TIME_ZONE,
+              "customers": customer_ids}
+    table = SalesMonthly._meta.db_table
+    if customer_ids is None:
+        cursor.execute(f"DELETE FROM {table} WHERE month = ANY(%(months)s)", params)
+        cursor.execute(_sql(""), params)
+    else:
+        cursor.execute(f"DELETE FROM {table} WHERE month = ANY(%(months)s) "
+                       "AND customer_id = ANY(%(customers)s)", params)
+        cursor.execute(_sql("AND o.customer_id = ANY(%(customers)s)"), params)
+    return cursor.rowcount
+
+
+@transaction.atomic
+def sales_summary_refresh(*, months: list[date]) -> int:
+    """Rebuild whole months (nightly, the command, after a large import); rows written."""
+    written = 0
+    with connection.cursor() as cursor:
+        _lock(cursor)
+        months = sorted({month_start(m) for m in months})
+        if months:
+            written = _refresh(cursor, months, None)
+    return written
+
+
+@transaction.atomic
+def sales_summary_refresh_pairs(*, pairs: set[tuple[int, date]]) -> int:
+    """Rebuild the rows of these (store, month) pairs: what one order or import touched."""
+    by_month: dict[date, set[int]] = defaultdict(set)
+    for customer_id, month in pairs:
+        by_month[month_start(month)].add(int(customer_id))
+    written = 0
+    with connection.cursor() as cursor:
+        _lock(cursor)
+        for month, customer_ids in sorted(by_month.items()):
+            ids = None if len(customer_ids) > WHOLE_MONTH_ABOVE else sorted(customer_ids)
+            written += _refresh(cursor, [month], ids)
+    return written
+
+
+def sales_summary_months_with_orders() -> list[date]:
+    """Every month that has a confirmed order (a rebuild from scratch)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT date_trunc('month', order_date)::date FROM {Order._meta.db_table}"
+            " WHERE status = %s ORDER BY 1", [OrderStatus.CONFIRMED])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def sales_summary_rebuild() -> int:
+    """Everything from scratch: every month with orders, and no row of a month without."""
+    months = sales_summary_months_with_orders()
+    with transaction.atomic():
+        SalesMonthly.objects.exclude(month__in=months).delete()
+        return sales_summary_refresh(months=months)

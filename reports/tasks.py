@@ -1,0 +1,30 @@
+"""Celery tasks keeping the sales summary current: months or (store, month) pairs in, one
+service call. Retried only on transient database trouble."""
+
+from datetime import date
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from . import services
+
+RETRY = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": 30,
+         "retry_backoff_max": 600, "max_retries": 5, "acks_late": True}
+
+
+@shared_task(name="reports.refresh_sales_summary", **RETRY)
+def refresh_sales_summary_task(months: list[str] | None = None) -> int:
+    """Nightly: this month and the last one (late and cancelled orders), or given months."""
+    if months:
+        wanted = [date.fromisoformat(month) for month in months]
+    else:
+        this_month = services.month_start(timezone.localdate())
+        wanted = [services.add_months(this_month, -1), this_month]
+    return services.sales_summary_refresh(months=wanted)
+
+
+@shared_task(name="reports.refresh_sales_summary_pairs", **RETRY)
+def refresh_sales_summary_pairs_task(pairs: list[list]) -> int:
+    return services.sales_summary_refresh_pairs(
+        pairs={(int(customer_id), date.fromisoformat(month)) for customer_id, month in pairs})
