@@ -43,7 +43,7 @@ def build(stdout, *, stores: int, today: date) -> None:
     import numpy as np
     import pandas as pd
 
-    from customers.grading import add_months, month_start
+    from customers.grading.rules import add_months, month_start
 
     started = time.perf_counter()
     connection = _connection()
@@ -196,8 +196,7 @@ def _job_main(job: str, as_of: str) -> None:
     django.setup()
     from django.utils import timezone
 
-    from customers.churn import scan_churn
-    from customers.grading import recompute_grades
+    from customers.grading.jobs import recompute_grades, scan_churn
 
     started = time.perf_counter()
     service = recompute_grades if job == "grades" else scan_churn
@@ -217,7 +216,7 @@ def naive_grades(sample: int, today: date) -> float:
     customer one by one (thresholds taken as given). Rolled back."""
     from django.db import transaction
 
-    from customers.grading import add_months, grading_window, month_start
+    from customers.grading.rules import add_months, grading_window, month_start
     from customers.models import Customer, GradeSnapshot, MonthlyPurchase
 
     window = grading_window(as_of=today, months=3)
@@ -253,7 +252,7 @@ def naive_churn(sample: int, today: date) -> float:
     """Per-store ORM: read the store's recent months and raise or resolve one by one."""
     from django.db import transaction
 
-    from customers.churn import purchase_weights
+    from customers.grading.rules import purchase_weights
     from customers.models import Customer, MonthlyPurchase
     from customers.services import churn_warning_raise, churn_warning_resolve_open
 
@@ -296,7 +295,7 @@ def run(stdout) -> None:
     else:
         build(stdout, stores=STORES, today=today)
     reset_results()
-    from customers.grading import add_months, month_start
+    from customers.grading.rules import add_months, month_start
 
     last_month = add_months(month_start(today), -1)
     results = {}
