@@ -1,14 +1,17 @@
 """The overnight runs: recompute_grades and scan_churn.
 
-Work is set-wise: a few columns per store are read into pandas through COPY, the rules
-(rules.py) are applied there, and the results are written back through a staging table
-with one statement per target table, touching only rows that changed, in one transaction
-under an advisory lock. Each run is recorded as a JobRun, with its seconds per stage.
+Work is set-wise, in one transaction under an advisory lock, and each run is recorded as a
+JobRun with its seconds per stage:
+
+* grading computes the rules of rules.py in PostgreSQL (one SELECT with window functions
+  into a temporary staging table; nothing crosses to Python), then writes with one
+  statement per target table, touching only rows that changed;
+* the churn scan reads a few columns per store into pandas through COPY, applies
+  rules.churn_evaluate there, and writes back through a COPY-loaded staging table.
 """
 
 import json
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pandas as pd
 from django.db import connection, transaction
@@ -30,6 +33,7 @@ from customers.models import (
     CustomerStatus,
     GradeChange,
     GradeSnapshot,
+    GradingMethod,
     GradingSettings,
     JobKind,
     JobRun,
@@ -43,7 +47,6 @@ from .rules import (
     RECENT_DAYS,
     add_months,
     churn_evaluate,
-    grades_compute,
     grading_window,
     month_start,
     purchase_weights,
@@ -79,84 +82,117 @@ def recompute_grades(*, as_of: date, started_by=None) -> JobRun:
     return job_run_record(kind=JobKind.GRADES, as_of=as_of, started_by=started_by, body=body)
 
 
-def _grade_inputs(*, window: list[date]) -> pd.DataFrame:
-    """One row per active store: code, purchases in the window (fen) and the month of its
-    first-ever purchase."""
+def grades_select_sql(*, window: list[date], settings_row: GradingSettings) -> tuple[str, dict]:
+    """The rules of rules.py as one SELECT over the monthly purchase summary: one row per
+    active store (customer_id, grade, tier, monthly_average, rank, cumulative_share,
+    counted_months, old_grade, old_monthly_average), computed by PostgreSQL's window
+    functions. Amounts are in integer fen and shares in double precision rounded as pandas
+    rounds them, so the rows are those of rules.grades_compute (a test holds them equal)."""
+    months = len(window)
+    if settings_row.method == GradingMethod.STANDARD_AMOUNTS:
+        a_fen, b_fen = int(settings_row.a_amount * 100), int(settings_row.b_amount * 100)
+        grade = f"""CASE WHEN average_fen = 0 THEN 'C' WHEN average_fen >= {a_fen} THEN 'A'
+                         WHEN average_fen >= {b_fen} THEN 'B' ELSE 'C' END"""
+    else:
+        # Shares in hundredths of a percent, compared in integers: before / total < share.
+        a_bp = int(settings_row.a_share_percent * 100)
+        ab_bp = a_bp + int(settings_row.b_share_percent * 100)
+        grade = f"""CASE WHEN average_fen = 0 THEN 'C'
+                         WHEN before_fen * 10000 < {a_bp}::numeric * grand_total THEN 'A'
+                         WHEN before_fen * 10000 < {ab_bp}::numeric * grand_total THEN 'B'
+                         ELSE 'C' END"""
+    tiers = settings_row.tier_count or 0
+    tier = (f"((ascending_rank - 1) * {tiers} / stores + 1)::smallint" if tiers
+            else "NULL::smallint")
     sql = f"""
-        SELECT c.id, c.code,
-               CAST(ROUND(COALESCE(SUM(CASE WHEN mp.month >= %s THEN mp.amount END), 0) * 100)
-                    AS BIGINT),
-               MIN(mp.month)
-        FROM {Customer._meta.db_table} c
-        LEFT JOIN {MonthlyPurchase._meta.db_table} mp
-               ON mp.customer_id = c.id AND mp.month < %s AND mp.amount > 0
-        WHERE c.status = %s
-        GROUP BY c.id, c.code
+        WITH inputs AS (
+            SELECT c.id AS customer_id, c.code, c.grade AS old_grade,
+                   c.monthly_average AS old_monthly_average,
+                   CAST(ROUND(COALESCE(SUM(mp.amount) FILTER (WHERE mp.month >= %(first)s), 0)
+                              * 100) AS bigint) AS window_fen,
+                   (EXTRACT(YEAR FROM MIN(mp.month)) * 12 + EXTRACT(MONTH FROM MIN(mp.month))
+                    - 1)::int AS first_index
+            FROM {Customer._meta.db_table} c
+            LEFT JOIN {MonthlyPurchase._meta.db_table} mp
+                   ON mp.customer_id = c.id AND mp.month < %(end)s AND mp.amount > 0
+            WHERE c.status = %(active)s
+            GROUP BY c.id
+        ), counted AS (
+            SELECT *, CASE WHEN first_index IS NULL THEN 0
+                           ELSE LEAST({months}, GREATEST(0, {months} - GREATEST(0,
+                                first_index - %(window_index)s))) END AS counted_months
+            FROM inputs
+        ), averaged AS (
+            SELECT *, CASE WHEN counted_months > 0 AND window_fen > 0
+                           THEN (2 * window_fen + counted_months) / (2 * counted_months)
+                           ELSE 0 END AS average_fen
+            FROM counted
+        ), ranked AS (
+            SELECT *,
+                   row_number() OVER by_average AS rank,
+                   SUM(average_fen) OVER by_average - average_fen AS before_fen,
+                   SUM(average_fen) OVER () AS grand_total,
+                   rank() OVER (ORDER BY average_fen) AS ascending_rank,
+                   COUNT(*) OVER () AS stores
+            FROM averaged
+            WINDOW by_average AS (ORDER BY average_fen DESC, code COLLATE "C"
+                                  ROWS UNBOUNDED PRECEDING)
+        )
+        SELECT customer_id, ({grade})::char(1) AS grade, {tier} AS tier,
+               (average_fen / 100.0)::numeric(14, 2) AS monthly_average, rank::integer,
+               CASE WHEN grand_total = 0 THEN 0
+                    ELSE round((before_fen * 100)::float8 / grand_total::float8 * 10000)
+                         / 10000 END::numeric(7, 4) AS cumulative_share,
+               counted_months::smallint, old_grade, old_monthly_average
+        FROM ranked
     """
-    frame = read_frame(sql, [window[0], add_months(window[-1], 1), CustomerStatus.ACTIVE],
-                       ["customer_id", "code", "window_fen", "first_month"])
-    frame["code"] = frame["code"].astype(str)
-    frame["window_fen"] = frame["window_fen"].astype("int64")
-    return frame
+    window_index = window[0].year * 12 + window[0].month - 1
+    return sql, {"first": window[0], "end": add_months(window[-1], 1),
+                 "active": CustomerStatus.ACTIVE, "window_index": window_index}
 
 
 def _grades_recompute_locked(*, as_of: date, settings_row: GradingSettings,
                              window: list[date]) -> dict:
     timer = StageTimer()
-    with timer.stage("read"):
-        inputs = _grade_inputs(window=window)
-    with timer.stage("compute"):
-        frame = grades_compute(inputs, window=window, settings_row=settings_row)
-        frame["monthly_average"] = frame["monthly_average_fen"].map(
-            lambda fen: Decimal(fen) / 100)
-    counts = _grades_write(frame, as_of=as_of, month=month_start(as_of),
-                           settings_row=settings_row, timer=timer)
-    grades = frame["grade"].value_counts().to_dict()
+    sql, params = grades_select_sql(window=window, settings_row=settings_row)
+    with connection.cursor() as cursor, timer.stage("compute"):
+        # ON COMMIT DROP does not fire inside an enclosing transaction (tests), hence the
+        # explicit DROP.
+        cursor.execute("DROP TABLE IF EXISTS grading_stage")
+        cursor.execute(f"CREATE TEMP TABLE grading_stage ON COMMIT DROP AS {sql}", params)
+        cursor.execute("ANALYZE grading_stage")
+    counts = _grades_write(as_of=as_of, month=month_start(as_of), settings_row=settings_row,
+                           timer=timer)
     return {
-        "stores_processed": len(frame),
+        "stores_processed": counts["stores"],
         "changes": counts["grade_changes"],
         "customers_updated": counts["customers_updated"],
         "snapshots_written": counts["snapshots_written"],
         "window": [window[0].isoformat(), window[-1].isoformat()],
-        "grades": {g: int(grades.get(g, 0)) for g in ("A", "B", "C")},
+        "grades": counts["grades"],
         "seconds": timer.seconds,
     }
 
 
-STAGE_COLUMNS = ["customer_id", "grade", "tier", "monthly_average", "rank", "cumulative_share",
-                 "counted_months"]
-
-
-def _grades_write(frame: pd.DataFrame, *, as_of: date, month: date,
-                  settings_row: GradingSettings, timer: StageTimer) -> dict:
+def _grades_write(*, as_of: date, month: date, settings_row: GradingSettings,
+                  timer: StageTimer) -> dict:
     customer_table = Customer._meta.db_table
     snapshot_table = GradeSnapshot._meta.db_table
     change_table = GradeChange._meta.db_table
-    with timer.stage("copy"):
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS grading_stage")
-            cursor.execute("""
-                CREATE TEMP TABLE grading_stage (
-                    customer_id bigint PRIMARY KEY, grade char(1), tier smallint,
-                    monthly_average numeric(14, 2), rank integer,
-                    cumulative_share numeric(7, 4), counted_months smallint
-                ) ON COMMIT DROP
-            """)
-        copy_into("grading_stage", frame, STAGE_COLUMNS)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE grading_stage")
     with connection.cursor() as cursor, timer.stage("snapshot_insert"):
         cursor.execute(f"""
             DELETE FROM {snapshot_table} s WHERE s.month = %s
                AND NOT EXISTS (SELECT 1 FROM grading_stage g WHERE g.customer_id = s.customer_id)
         """, [month])
         removed = cursor.rowcount
+        # In store order, so that the unique (customer, month) index is written page by
+        # page rather than all over.
         cursor.execute(f"""
             INSERT INTO {snapshot_table} AS s (customer_id, month, as_of, grade, tier,
                 monthly_average, rank, cumulative_share, window_months, counted_months, method)
             SELECT customer_id, %s, %s, grade, tier, monthly_average, rank, cumulative_share,
                    %s, counted_months, %s
-            FROM grading_stage
+            FROM grading_stage ORDER BY customer_id
             ON CONFLICT (customer_id, month) DO UPDATE SET
                 as_of = EXCLUDED.as_of, grade = EXCLUDED.grade, tier = EXCLUDED.tier,
                 monthly_average = EXCLUDED.monthly_average, rank = EXCLUDED.rank,
@@ -171,16 +207,17 @@ def _grades_write(frame: pd.DataFrame, *, as_of: date, month: date,
                    EXCLUDED.counted_months, EXCLUDED.method)
         """, [month, as_of, settings_row.window_months, settings_row.method])
         snapshots = cursor.rowcount + removed
-    with connection.cursor() as cursor, timer.stage("update"):
+    with connection.cursor() as cursor, timer.stage("grade_changes"):
         cursor.execute(f"""
             INSERT INTO {change_table} (customer_id, month, as_of, old_grade, new_grade,
                 old_monthly_average, new_monthly_average, created_at)
-            SELECT g.customer_id, %s, %s, c.grade, g.grade, c.monthly_average,
-                   g.monthly_average, now()
-            FROM grading_stage g JOIN {customer_table} c ON c.id = g.customer_id
-            WHERE c.grade <> '' AND c.grade <> g.grade
+            SELECT customer_id, %s, %s, old_grade, grade, old_monthly_average,
+                   monthly_average, now()
+            FROM grading_stage
+            WHERE old_grade <> '' AND old_grade <> grade
         """, [month, as_of])
         changes = cursor.rowcount
+    with connection.cursor() as cursor, timer.stage("customer_update"):
         cursor.execute(f"""
             UPDATE {customer_table} c
                SET grade = g.grade, tier = g.tier, monthly_average = g.monthly_average,
@@ -191,8 +228,12 @@ def _grades_write(frame: pd.DataFrame, *, as_of: date, month: date,
                    IS DISTINCT FROM (g.grade, g.tier, g.monthly_average, %s::date)
         """, [month, month])
         updated = cursor.rowcount
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT grade, COUNT(*) FROM grading_stage GROUP BY grade")
+        grades = dict(cursor.fetchall())
     return {"grade_changes": changes, "customers_updated": updated,
-            "snapshots_written": snapshots}
+            "snapshots_written": snapshots, "stores": sum(grades.values()),
+            "grades": {g: int(grades.get(g, 0)) for g in ("A", "B", "C")}}
 
 
 # --- Churn ------------------------------------------------------------------------------
