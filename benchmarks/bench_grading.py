@@ -185,7 +185,11 @@ def vacuum_between_runs() -> None:
 
 def grading_floor(as_of: date) -> float:
     """Seconds of the grading maths alone: the job's SELECT (window average, rank and
-    cumulative share by window functions), aggregated in the server, nothing written."""
+    cumulative share by window functions), aggregated in the server, nothing written, with
+    the memory the job gets."""
+    from django.db import transaction
+
+    from crm_project.jobs import job_work_mem
     from customers.grading.jobs import grades_select_sql
     from customers.grading.rules import grading_window
     from customers.models import GradingSettings
@@ -195,7 +199,8 @@ def grading_floor(as_of: date) -> float:
         window=grading_window(as_of=as_of, months=settings_row.window_months),
         settings_row=settings_row)
     started = time.perf_counter()
-    with _connection().cursor() as cursor:
+    with transaction.atomic(), _connection().cursor() as cursor:
+        job_work_mem()
         cursor.execute(f"SELECT COUNT(*), SUM(rank), SUM(monthly_average), "
                        f"COUNT(*) FILTER (WHERE grade = 'A') FROM ({sql}) graded", params)
         cursor.fetchone()

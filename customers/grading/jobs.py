@@ -18,10 +18,12 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from crm_project.jobs import (
+    JOB_JOIN_WORK_MEM,
     StageTimer,
     copy_into,
     job_lock,
     job_run_record,
+    job_work_mem,
     read_frame,
     text_column,
 )
@@ -74,10 +76,14 @@ def recompute_grades(*, as_of: date, started_by=None) -> JobRun:
         "grade, and the current grades are kept."))
 
     def body() -> dict:
+        timer = StageTimer()
         with transaction.atomic():
             job_lock(JobKind.GRADES)
-            return _grades_recompute_locked(as_of=as_of, settings_row=settings_row,
-                                            window=window)
+            stats = _grades_recompute_locked(as_of=as_of, settings_row=settings_row,
+                                             window=window, timer=timer)
+            timer.mark()
+        timer.since_mark("commit")
+        return {**stats, "seconds": timer.seconds}
 
     return job_run_record(kind=JobKind.GRADES, as_of=as_of, started_by=started_by, body=body)
 
@@ -152,14 +158,17 @@ def grades_select_sql(*, window: list[date], settings_row: GradingSettings) -> t
 
 
 def _grades_recompute_locked(*, as_of: date, settings_row: GradingSettings,
-                             window: list[date]) -> dict:
-    timer = StageTimer()
+                             window: list[date], timer: StageTimer) -> dict:
+    job_work_mem()
     sql, params = grades_select_sql(window=window, settings_row=settings_row)
     with connection.cursor() as cursor, timer.stage("compute"):
         # ON COMMIT DROP does not fire inside an enclosing transaction (tests), hence the
         # explicit DROP.
         cursor.execute("DROP TABLE IF EXISTS grading_stage")
-        cursor.execute(f"CREATE TEMP TABLE grading_stage ON COMMIT DROP AS {sql}", params)
+        # In store order: the writes below then visit the customers table and the
+        # snapshots' (customer, month) index page after page instead of all over.
+        cursor.execute(f"CREATE TEMP TABLE grading_stage ON COMMIT DROP AS {sql} "
+                       f"ORDER BY customer_id", params)
         cursor.execute("ANALYZE grading_stage")
     counts = _grades_write(as_of=as_of, month=month_start(as_of), settings_row=settings_row,
                            timer=timer)
@@ -170,7 +179,6 @@ def _grades_recompute_locked(*, as_of: date, settings_row: GradingSettings,
         "snapshots_written": counts["snapshots_written"],
         "window": [window[0].isoformat(), window[-1].isoformat()],
         "grades": counts["grades"],
-        "seconds": timer.seconds,
     }
 
 
@@ -179,20 +187,19 @@ def _grades_write(*, as_of: date, month: date, settings_row: GradingSettings,
     customer_table = Customer._meta.db_table
     snapshot_table = GradeSnapshot._meta.db_table
     change_table = GradeChange._meta.db_table
+    job_work_mem(JOB_JOIN_WORK_MEM)
     with connection.cursor() as cursor, timer.stage("snapshot_insert"):
         cursor.execute(f"""
             DELETE FROM {snapshot_table} s WHERE s.month = %s
                AND NOT EXISTS (SELECT 1 FROM grading_stage g WHERE g.customer_id = s.customer_id)
         """, [month])
         removed = cursor.rowcount
-        # In store order, so that the unique (customer, month) index is written page by
-        # page rather than all over.
         cursor.execute(f"""
             INSERT INTO {snapshot_table} AS s (customer_id, month, as_of, grade, tier,
                 monthly_average, rank, cumulative_share, window_months, counted_months, method)
             SELECT customer_id, %s, %s, grade, tier, monthly_average, rank, cumulative_share,
                    %s, counted_months, %s
-            FROM grading_stage ORDER BY customer_id
+            FROM grading_stage
             ON CONFLICT (customer_id, month) DO UPDATE SET
                 as_of = EXCLUDED.as_of, grade = EXCLUDED.grade, tier = EXCLUDED.tier,
                 monthly_average = EXCLUDED.monthly_average, rank = EXCLUDED.rank,

@@ -63,7 +63,7 @@ def test_recompute_grades_command_grades_as_of_the_date_and_says_so(db, store, o
     run = JobRun.objects.get()
     assert (run.kind, run.as_of, run.status) == (JobKind.GRADES, AS_OF, JobStatus.SUCCEEDED)
     assert set(run.details["seconds"]) == {"compute", "snapshot_insert", "grade_changes",
-                                           "customer_update"}
+                                           "customer_update", "commit"}
 
 
 @pytest.mark.parametrize("as_of, message", [
