@@ -378,7 +378,7 @@ def run(stdout) -> None:
     stdout.write(f"   floor again after the runs: {floors[1]:.1f} s; against the floor "
                  f"({floor:.1f} s):")
     for label in ("grades, first ever (every store graded)", "grades, monthly (new window)"):
-        stdout.write(f" {label.split(' (')[0]} {results[label]['seconds'] / floor:.1f}x")
+        stdout.write(f" {label.split(' (')[0]}: {results[label]['seconds'] / floor:.1f}x;")
     within_floor = all(results[label]["seconds"] <= 2 * floor for label in (
         "grades, first ever (every store graded)", "grades, monthly (new window)"))
     stdout.write(f" (target <= 2x: {'met' if within_floor else 'NOT met'})\n")
