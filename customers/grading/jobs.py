@@ -194,12 +194,12 @@ def _grades_write(*, as_of: date, month: date, settings_row: GradingSettings,
                AND NOT EXISTS (SELECT 1 FROM grading_stage g WHERE g.customer_id = s.customer_id)
         """, [month])
         removed = cursor.rowcount
-        cursor.execute(f"""
-            INSERT INTO {snapshot_table} AS s (customer_id, month, as_of, grade, tier,
-                monthly_average, rank, cumulative_share, window_months, counted_months, method)
-            SELECT customer_id, %s, %s, grade, tier, monthly_average, rank, cumulative_share,
-                   %s, counted_months, %s
-            FROM grading_stage
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {snapshot_table} WHERE month = %s)",
+                       [month])
+        (month_has_snapshots,) = cursor.fetchone()
+        # The first run of a month only adds rows: a plain INSERT, without the speculative
+        # insertion that ON CONFLICT needs for each row.
+        upsert = """
             ON CONFLICT (customer_id, month) DO UPDATE SET
                 as_of = EXCLUDED.as_of, grade = EXCLUDED.grade, tier = EXCLUDED.tier,
                 monthly_average = EXCLUDED.monthly_average, rank = EXCLUDED.rank,
@@ -212,6 +212,13 @@ def _grades_write(*, as_of: date, month: date, settings_row: GradingSettings,
                   (EXCLUDED.grade, EXCLUDED.tier, EXCLUDED.monthly_average, EXCLUDED.rank,
                    EXCLUDED.cumulative_share, EXCLUDED.window_months,
                    EXCLUDED.counted_months, EXCLUDED.method)
+        """ if month_has_snapshots else ""
+        cursor.execute(f"""
+            INSERT INTO {snapshot_table} AS s (customer_id, month, as_of, grade, tier,
+                monthly_average, rank, cumulative_share, window_months, counted_months, method)
+            SELECT customer_id, %s, %s, grade, tier, monthly_average, rank, cumulative_share,
+                   %s, counted_months, %s
+            FROM grading_stage {upsert}
         """, [month, as_of, settings_row.window_months, settings_row.method])
         snapshots = cursor.rowcount + removed
     with connection.cursor() as cursor, timer.stage("grade_changes"):
