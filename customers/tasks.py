@@ -1,4 +1,4 @@
-"""Overnight jobs: thin Celery wrappers over customers.grading and customers.churn.
+"""Overnight jobs: thin Celery wrappers over customers.grading.jobs.
 
 Each takes a date (ISO string) and an optional user id, calls one service, and retries
 only what is transient: a database error or another run holding the job's lock. Bad input
@@ -11,8 +11,9 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from .churn import scan_churn
-from .grading import JobBusy, recompute_grades
+from crm_project.jobs import JobBusy
+
+from .grading.jobs import recompute_grades, scan_churn
 
 # Connection trouble, lock timeouts, serialization failures, or the other run's lock;
 # an IntegrityError or a refused date is not transient and is not retried.

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from complaints.selectors import OVERDUE, complaints_visible_to
 from customers import access
-from customers.grading import grade_changes_visible_to
+from customers.grading.selectors import grade_changes_visible_to
 from customers.models import (
     OPEN_WARNING_STATUSES,
     BusinessFormat,

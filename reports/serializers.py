@@ -4,7 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from customers.grading_serializers import GradeChangeSerializer
+from customers.grading.serializers import GradeChangeSerializer
 
 
 @extend_schema_field(OpenApiTypes.STR)

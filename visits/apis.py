@@ -8,9 +8,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors, services
+from .cadence import cadence_rows
 from .filters import PlannedVisitFilter, VisitFilter
 from .models import PlannedVisit, Visit
 from .serializers import (
+    CadenceSerializer,
     DraftSerializer,
     PlanGenerateSerializer,
     PlannedVisitSerializer,
@@ -141,6 +143,14 @@ class PlanStatsView(APIView):
         return Response(stats)
 
 
+class VisitCadenceView(APIView):
+    """How often and how long a store is visited, by grade (read-only, for the planner)."""
+
+    @extend_schema(responses=CadenceSerializer(many=True))
+    def get(self, request):
+        return Response(CadenceSerializer(cadence_rows(), many=True).data)
+
+
 router_patterns = [
     path("visits/plan/", PlannedVisitViewSet.as_view({"get": "list"}), name="plan-list"),
     path("visits/plan/generate/", PlannedVisitViewSet.as_view({"post": "generate"}),
@@ -160,4 +170,7 @@ router_patterns = [
     path("visits/<int:pk>/draft/", VisitViewSet.as_view({"put": "draft"}), name="visit-draft"),
 ]
 
-urlpatterns = [path("", include((router_patterns, "visits-api")))]
+urlpatterns = [
+    path("", include((router_patterns, "visits-api"))),
+    path("visit-cadence/", VisitCadenceView.as_view(), name="visit-cadence"),
+]

@@ -24,7 +24,7 @@ class PlannerConfig:
     rural_speed_kmh: float = 40.0
     # Roads are not straight lines: haversine distance times this factor.
     road_factor: float = 1.3
-    # Minutes in store by grade and network; None means the customers.cadence table.
+    # Minutes in store by grade and network; None means the visits.cadence table.
     service_minutes: dict | None = None
     horizon_weeks: int = 4
     target_customer_time_ratio: float = 0.6

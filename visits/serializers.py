@@ -119,3 +119,10 @@ class PlanStatsQuerySerializer(serializers.Serializer):
     manager = serializers.IntegerField(required=False)
     first_day = serializers.DateField(required=False)
     last_day = serializers.DateField(required=False)
+
+
+class CadenceSerializer(serializers.Serializer):
+    grade = serializers.CharField()
+    interval_days = serializers.IntegerField()
+    urban_minutes = serializers.IntegerField()
+    rural_minutes = serializers.IntegerField()

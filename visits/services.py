@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
 from customers.access import Ability, can
-from customers.cadence import visit_cadence
 from customers.models import (
     OPEN_WARNING_STATUSES,
     ChurnReason,
@@ -26,6 +25,7 @@ from phone_orders.models import Product
 
 from . import planner
 from .actions import ACTION_CODES
+from .cadence import visit_cadence
 from .models import KeyAim, PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitStatus
 from .selectors import (
     customer_usual_products,

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from customers.grading import customer_grade_card
+from customers.grading.selectors import customer_grade_card
 
 register = template.Library()
 

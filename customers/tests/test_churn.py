@@ -8,14 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from crm_project.errors import BusinessError
-from customers import grading
-from customers.churn import (
-    churn_warning_acknowledge,
-    churn_warning_close,
-    churn_warning_inbox,
-    purchase_weights,
-    scan_churn,
-)
+from customers.grading.jobs import scan_churn
+from customers.grading.rules import purchase_weights
+from customers.grading.selectors import churn_warning_inbox
+from customers.grading.services import churn_warning_acknowledge, churn_warning_close
 from customers.models import ChurnWarning, Customer, CustomerStatus, JobRun, WarningStatus
 from customers.tests.grading_factories import (
     ChurnWarningFactory,
@@ -136,20 +132,6 @@ def test_a_dismissed_false_alarm_is_not_raised_again_at_once(db, store, manager)
     churn_warning_close(user=manager, warning_id=warning.pk, status="dismissed")
     scan_churn(as_of=AS_OF)
     assert list(warnings_of(store).values_list("status", flat=True)) == ["dismissed"]
-
-
-def test_orm_path_for_sqlite_gives_the_same_warnings(db, store, other_store, monkeypatch):
-    ordered(store, AS_OF - datetime.timedelta(days=30))
-    _daily_buyer(other_store, base_per_day=100, october_per_day=10)
-    monkeypatch.setattr(grading, "is_postgresql", lambda: False)
-    monkeypatch.setattr("customers.churn.is_postgresql", lambda: False)
-    scan_churn(as_of=AS_OF)
-    rows = sorted(ChurnWarning.objects.values_list("customer_id", "reason", "score"))
-    monkeypatch.undo()
-    ChurnWarning.objects.all().delete()
-    scan_churn(as_of=AS_OF)
-    assert sorted(ChurnWarning.objects.values_list("customer_id", "reason", "score")) == rows
-    assert len(rows) == 3
 
 
 def test_a_future_date_is_refused_and_nothing_is_written(db, store):

@@ -8,13 +8,12 @@ import pytest
 from django.db import connection
 
 from crm_project.errors import BusinessError
-from customers import grading
-from customers.grading import (
-    grading_settings_get,
-    grading_settings_update,
-    grading_window,
-    recompute_grades,
-)
+from crm_project.jobs import LOCK_KEYS, JobBusy
+from customers.grading import jobs
+from customers.grading.jobs import recompute_grades
+from customers.grading.rules import grading_window
+from customers.grading.selectors import grading_settings_get
+from customers.grading.services import grading_settings_update
 from customers.models import (
     Customer,
     CustomerStatus,
@@ -177,33 +176,6 @@ def test_running_twice_for_the_same_date_gives_the_same_rows(db, territory):
     assert GradeChange.objects.count() == 0
 
 
-def test_orm_path_for_sqlite_writes_the_same_rows(db, territory, monkeypatch):
-    for i in range(6):
-        store_buying(str(700 * (i + 1)), code=f"44010000000{i}", territory=territory)
-    Customer.objects.filter(code="440100000000").update(grade="A")
-    recompute_grades(as_of=AS_OF)
-    fast = (list(GradeSnapshot.objects.order_by("customer_id").values_list(
-        "grade", "tier", "monthly_average", "rank", "cumulative_share", "counted_months")),
-        list(Customer.objects.order_by("pk").values_list("grade", "tier", "monthly_average",
-                                                          "grade_as_of")),
-        list(GradeChange.objects.values_list("customer_id", "old_grade", "new_grade")))
-    GradeSnapshot.objects.all().delete()
-    GradeChange.objects.all().delete()
-    Customer.objects.update(grade="", tier=None, monthly_average=None, grade_as_of=None)
-    Customer.objects.filter(code="440100000000").update(grade="A")
-
-    monkeypatch.setattr(grading, "is_postgresql", lambda: False)
-    recompute_grades(as_of=AS_OF)
-
-    slow = (list(GradeSnapshot.objects.order_by("customer_id").values_list(
-        "grade", "tier", "monthly_average", "rank", "cumulative_share", "counted_months")),
-        list(Customer.objects.order_by("pk").values_list("grade", "tier", "monthly_average",
-                                                          "grade_as_of")),
-        list(GradeChange.objects.values_list("customer_id", "old_grade", "new_grade")))
-    assert slow == fast
-    assert len(fast[2]) == 1
-
-
 def test_a_future_date_is_refused_and_nothing_is_written(db, territory):
     store_buying("1000", territory=territory)
     with pytest.raises(BusinessError) as refused:
@@ -227,13 +199,13 @@ def test_an_empty_window_is_refused_and_grades_are_kept(db, territory):
 def test_a_failed_run_leaves_the_previous_grades_and_is_recorded(db, territory, monkeypatch):
     store = store_buying("1000", territory=territory)
     Customer.objects.filter(pk=store.pk).update(grade="C", monthly_average=Decimal("1"))
-    real = grading._grades_recompute_locked
+    real = jobs._grades_recompute_locked
 
     def write_then_fail(**kwargs):
         real(**kwargs)  # every row written ...
         raise RuntimeError("disk full")  # ... then the run dies before commit
 
-    monkeypatch.setattr(grading, "_grades_recompute_locked", write_then_fail)
+    monkeypatch.setattr(jobs, "_grades_recompute_locked", write_then_fail)
     with pytest.raises(RuntimeError):
         recompute_grades(as_of=AS_OF)
     store.refresh_from_db()
@@ -253,8 +225,8 @@ def test_two_runs_cannot_interleave(db, territory):
                              password=settings_dict["PASSWORD"] or None)
     try:
         with other.cursor() as cursor:  # another run holds the lock
-            cursor.execute("SELECT pg_advisory_lock(%s)", [grading.LOCK_KEYS["grades"]])
-        with pytest.raises(grading.JobBusy):
+            cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEYS["grades"]])
+        with pytest.raises(JobBusy):
             recompute_grades(as_of=AS_OF)
     finally:
         other.close()

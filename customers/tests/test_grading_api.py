@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from conftest import api_as
-from customers.grading import grading_settings_get, recompute_grades
+from customers.grading.jobs import recompute_grades
+from customers.grading.selectors import grading_settings_get
 from customers.models import ChurnWarning, GradeSnapshot, JobRun
 from customers.tests.grading_factories import ChurnWarningFactory, MonthlyPurchaseFactory
 

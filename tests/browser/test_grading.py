@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from customers.churn import scan_churn
-from customers.grading import add_months, month_start, recompute_grades
+from customers.grading.jobs import recompute_grades, scan_churn
+from customers.grading.rules import add_months, month_start
 from customers.models import ChurnWarning, Customer
 from customers.tests.grading_factories import MonthlyPurchaseFactory
 

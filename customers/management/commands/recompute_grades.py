@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from crm_project.errors import BusinessError
-from customers.grading import recompute_grades
+from customers.grading.jobs import recompute_grades
 
 
 def parse_as_of(value: str | None) -> date:

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from crm_project.errors import BusinessError
-from customers.churn import scan_churn
+from customers.grading.jobs import scan_churn
 
 from .recompute_grades import parse_as_of
 

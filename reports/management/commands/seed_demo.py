@@ -14,7 +14,7 @@ from phone_orders.demo import seed_catalog
 
 # Each app that has demo data of its own exposes `seed_demo(*, rng, stdout)` in its
 # demo module; they run in this order after the stores exist.
-APP_STEPS = ["phone_orders.demo", "customers.demo_grading", "visits.demo", "complaints.demo"]
+APP_STEPS = ["phone_orders.demo", "customers.grading.demo", "visits.demo", "complaints.demo"]
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import (
+from customers.models import (
     ChurnWarning,
     GradeChange,
     GradeSnapshot,
@@ -70,9 +70,3 @@ class JobStartSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=JobKind.choices)
     as_of = serializers.DateField(required=False, allow_null=True, default=None)
 
-
-class CadenceSerializer(serializers.Serializer):
-    grade = serializers.CharField()
-    interval_days = serializers.IntegerField()
-    urban_minutes = serializers.IntegerField()
-    rural_minutes = serializers.IntegerField()

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from .models import Grade, Network
+from customers.models import Grade, Network
 
 
 @dataclass(frozen=True)
@@ -26,3 +26,10 @@ DEFAULT_CADENCE = VISIT_CADENCE[Grade.C]
 
 def visit_cadence(grade: str | None) -> Cadence:
     return VISIT_CADENCE.get(grade or "", DEFAULT_CADENCE)
+
+
+def cadence_rows() -> list[dict]:
+    """The cadence table as rows, for the API."""
+    return [{"grade": str(grade), "interval_days": cadence.interval_days,
+             "urban_minutes": cadence.urban_minutes, "rural_minutes": cadence.rural_minutes}
+            for grade, cadence in VISIT_CADENCE.items()]

@@ -1,0 +1,449 @@
+"""The overnight runs: recompute_grades and scan_churn.
+
+Work is set-wise, in one transaction under an advisory lock, and each run is recorded as a
+JobRun with its seconds per stage:
+
+* grading computes the rules of rules.py in PostgreSQL (one SELECT with window functions
+  into a temporary staging table; nothing crosses to Python), then writes with one
+  statement per target table, touching only rows that changed;
+* the churn scan reads a few columns per store into pandas through COPY, applies
+  rules.churn_evaluate there, and writes back through a COPY-loaded staging table.
+"""
+
+import json
+from datetime import date, timedelta
+
+import pandas as pd
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from crm_project.jobs import (
+    JOB_JOIN_WORK_MEM,
+    StageTimer,
+    copy_into,
+    job_lock,
+    job_run_record,
+    job_work_mem,
+    read_frame,
+    text_column,
+)
+from customers.models import (
+    OPEN_WARNING_STATUSES,
+    ChurnReason,
+    ChurnWarning,
+    Customer,
+    CustomerStatus,
+    GradeChange,
+    GradeSnapshot,
+    GradingMethod,
+    GradingSettings,
+    JobKind,
+    JobRun,
+    MonthlyPurchase,
+    WarningStatus,
+)
+
+from .rules import (
+    BASELINE_DAYS,
+    DISMISSAL_QUIET_DAYS,
+    RECENT_DAYS,
+    add_months,
+    churn_evaluate,
+    grading_window,
+    month_start,
+    purchase_weights,
+)
+from .selectors import churn_settings_get, grading_settings_get
+from .services import validate_as_of, validate_window_has_purchases
+
+SCANNED_REASONS = [ChurnReason.NO_ORDER, ChurnReason.PURCHASE_DROP, ChurnReason.GRADE_DROP]
+
+
+# --- Grades -----------------------------------------------------------------------------
+
+
+def recompute_grades(*, as_of: date, started_by=None) -> JobRun:
+    """Grade every active store as of a date and record the run (see rules.py).
+
+    Bad input (a future date, a window without purchases) is refused before anything is
+    written. The write-back is one transaction: a failed run leaves the previous grades.
+    """
+    validate_as_of(as_of)
+    settings_row = grading_settings_get()
+    window = grading_window(as_of=as_of, months=settings_row.window_months)
+    validate_window_has_purchases(window, _(
+        "No purchases are recorded from %(first)s to %(last)s: there is nothing to "
+        "grade, and the current grades are kept."))
+
+    def body() -> dict:
+        timer = StageTimer()
+        with transaction.atomic():
+            job_lock(JobKind.GRADES)
+            stats = _grades_recompute_locked(as_of=as_of, settings_row=settings_row,
+                                             window=window, timer=timer)
+            timer.mark()
+        timer.since_mark("commit")
+        return {**stats, "seconds": timer.seconds}
+
+    return job_run_record(kind=JobKind.GRADES, as_of=as_of, started_by=started_by, body=body)
+
+
+def grades_select_sql(*, window: list[date], settings_row: GradingSettings) -> tuple[str, dict]:
+    """The rules of rules.py as one SELECT over the monthly purchase summary: one row per
+    active store (customer_id, grade, tier, monthly_average, rank, cumulative_share,
+    counted_months, old_grade, old_monthly_average), computed by PostgreSQL's window
+    functions. Amounts are in integer fen and shares in double precision rounded as pandas
+    rounds them, so the rows are those of rules.grades_compute (a test holds them equal)."""
+    months = len(window)
+    if settings_row.method == GradingMethod.STANDARD_AMOUNTS:
+        a_fen, b_fen = int(settings_row.a_amount * 100), int(settings_row.b_amount * 100)
+        grade = f"""CASE WHEN average_fen = 0 THEN 'C' WHEN average_fen >= {a_fen} THEN 'A'
+                         WHEN average_fen >= {b_fen} THEN 'B' ELSE 'C' END"""
+    else:
+        # Shares in hundredths of a percent, compared in integers: before / total < share.
+        a_bp = int(settings_row.a_share_percent * 100)
+        ab_bp = a_bp + int(settings_row.b_share_percent * 100)
+        grade = f"""CASE WHEN average_fen = 0 THEN 'C'
+                         WHEN before_fen * 10000 < {a_bp}::numeric * grand_total THEN 'A'
+                         WHEN before_fen * 10000 < {ab_bp}::numeric * grand_total THEN 'B'
+                         ELSE 'C' END"""
+    tiers = settings_row.tier_count or 0
+    tier = (f"((ascending_rank - 1) * {tiers} / stores + 1)::smallint" if tiers
+            else "NULL::smallint")
+    sql = f"""
+        WITH inputs AS (
+            SELECT c.id AS customer_id, c.code, c.grade AS old_grade,
+                   c.monthly_average AS old_monthly_average,
+                   CAST(ROUND(COALESCE(SUM(mp.amount) FILTER (WHERE mp.month >= %(first)s), 0)
+                              * 100) AS bigint) AS window_fen,
+                   (EXTRACT(YEAR FROM MIN(mp.month)) * 12 + EXTRACT(MONTH FROM MIN(mp.month))
+                    - 1)::int AS first_index
+            FROM {Customer._meta.db_table} c
+            LEFT JOIN {MonthlyPurchase._meta.db_table} mp
+                   ON mp.customer_id = c.id AND mp.month < %(end)s AND mp.amount > 0
+            WHERE c.status = %(active)s
+            GROUP BY c.id
+        ), counted AS (
+            SELECT *, CASE WHEN first_index IS NULL THEN 0
+                           ELSE LEAST({months}, GREATEST(0, {months} - GREATEST(0,
+                                first_index - %(window_index)s))) END AS counted_months
+            FROM inputs
+        ), averaged AS (
+            SELECT *, CASE WHEN counted_months > 0 AND window_fen > 0
+                           THEN (2 * window_fen + counted_months) / (2 * counted_months)
+                           ELSE 0 END AS average_fen
+            FROM counted
+        ), ranked AS (
+            SELECT *,
+                   row_number() OVER by_average AS rank,
+                   SUM(average_fen) OVER by_average - average_fen AS before_fen,
+                   SUM(average_fen) OVER () AS grand_total,
+                   rank() OVER (ORDER BY average_fen) AS ascending_rank,
+                   COUNT(*) OVER () AS stores
+            FROM averaged
+            WINDOW by_average AS (ORDER BY average_fen DESC, code COLLATE "C"
+                                  ROWS UNBOUNDED PRECEDING)
+        )
+        SELECT customer_id, ({grade})::char(1) AS grade, {tier} AS tier,
+               (average_fen / 100.0)::numeric(14, 2) AS monthly_average, rank::integer,
+               CASE WHEN grand_total = 0 THEN 0
+                    ELSE round((before_fen * 100)::float8 / grand_total::float8 * 10000)
+                         / 10000 END::numeric(7, 4) AS cumulative_share,
+               counted_months::smallint, old_grade, old_monthly_average
+        FROM ranked
+    """
+    window_index = window[0].year * 12 + window[0].month - 1
+    return sql, {"first": window[0], "end": add_months(window[-1], 1),
+                 "active": CustomerStatus.ACTIVE, "window_index": window_index}
+
+
+def _grades_recompute_locked(*, as_of: date, settings_row: GradingSettings,
+                             window: list[date], timer: StageTimer) -> dict:
+    job_work_mem()
+    sql, params = grades_select_sql(window=window, settings_row=settings_row)
+    with connection.cursor() as cursor, timer.stage("compute"):
+        # ON COMMIT DROP does not fire inside an enclosing transaction (tests), hence the
+        # explicit DROP.
+        cursor.execute("DROP TABLE IF EXISTS grading_stage")
+        # In store order: the writes below then visit the customers table and the
+        # snapshots' (customer, month) index page after page instead of all over.
+        cursor.execute(f"CREATE TEMP TABLE grading_stage ON COMMIT DROP AS {sql} "
+                       f"ORDER BY customer_id", params)
+        cursor.execute("ANALYZE grading_stage")
+    counts = _grades_write(as_of=as_of, month=month_start(as_of), settings_row=settings_row,
+                           timer=timer)
+    return {
+        "stores_processed": counts["stores"],
+        "changes": counts["grade_changes"],
+        "customers_updated": counts["customers_updated"],
+        "snapshots_written": counts["snapshots_written"],
+        "window": [window[0].isoformat(), window[-1].isoformat()],
+        "grades": counts["grades"],
+    }
+
+
+def _grades_write(*, as_of: date, month: date, settings_row: GradingSettings,
+                  timer: StageTimer) -> dict:
+    customer_table = Customer._meta.db_table
+    snapshot_table = GradeSnapshot._meta.db_table
+    change_table = GradeChange._meta.db_table
+    job_work_mem(JOB_JOIN_WORK_MEM)
+    with connection.cursor() as cursor, timer.stage("snapshot_insert"):
+        cursor.execute(f"""
+            DELETE FROM {snapshot_table} s WHERE s.month = %s
+               AND NOT EXISTS (SELECT 1 FROM grading_stage g WHERE g.customer_id = s.customer_id)
+        """, [month])
+        removed = cursor.rowcount
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {snapshot_table} WHERE month = %s)",
+                       [month])
+        (month_has_snapshots,) = cursor.fetchone()
+        # The first run of a month only adds rows: a plain INSERT, without the speculative
+        # insertion that ON CONFLICT needs for each row.
+        upsert = """
+            ON CONFLICT (customer_id, month) DO UPDATE SET
+                as_of = EXCLUDED.as_of, grade = EXCLUDED.grade, tier = EXCLUDED.tier,
+                monthly_average = EXCLUDED.monthly_average, rank = EXCLUDED.rank,
+                cumulative_share = EXCLUDED.cumulative_share,
+                window_months = EXCLUDED.window_months,
+                counted_months = EXCLUDED.counted_months, method = EXCLUDED.method
+            WHERE (s.grade, s.tier, s.monthly_average, s.rank, s.cumulative_share,
+                   s.window_months, s.counted_months, s.method)
+                  IS DISTINCT FROM
+                  (EXCLUDED.grade, EXCLUDED.tier, EXCLUDED.monthly_average, EXCLUDED.rank,
+                   EXCLUDED.cumulative_share, EXCLUDED.window_months,
+                   EXCLUDED.counted_months, EXCLUDED.method)
+        """ if month_has_snapshots else ""
+        cursor.execute(f"""
+            INSERT INTO {snapshot_table} AS s (customer_id, month, as_of, grade, tier,
+                monthly_average, rank, cumulative_share, window_months, counted_months, method)
+            SELECT customer_id, %s, %s, grade, tier, monthly_average, rank, cumulative_share,
+                   %s, counted_months, %s
+            FROM grading_stage {upsert}
+        """, [month, as_of, settings_row.window_months, settings_row.method])
+        snapshots = cursor.rowcount + removed
+    with connection.cursor() as cursor, timer.stage("grade_changes"):
+        cursor.execute(f"""
+            INSERT INTO {change_table} (customer_id, month, as_of, old_grade, new_grade,
+                old_monthly_average, new_monthly_average, created_at)
+            SELECT customer_id, %s, %s, old_grade, grade, old_monthly_average,
+                   monthly_average, now()
+            FROM grading_stage
+            WHERE old_grade <> '' AND old_grade <> grade
+        """, [month, as_of])
+        changes = cursor.rowcount
+    with connection.cursor() as cursor, timer.stage("customer_update"):
+        cursor.execute(f"""
+            UPDATE {customer_table} c
+               SET grade = g.grade, tier = g.tier, monthly_average = g.monthly_average,
+                   grade_as_of = %s
+              FROM grading_stage g
+             WHERE c.id = g.customer_id
+               AND (c.grade, c.tier, c.monthly_average, c.grade_as_of)
+                   IS DISTINCT FROM (g.grade, g.tier, g.monthly_average, %s::date)
+        """, [month, month])
+        updated = cursor.rowcount
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT grade, COUNT(*) FROM grading_stage GROUP BY grade")
+        grades = dict(cursor.fetchall())
+    return {"grade_changes": changes, "customers_updated": updated,
+            "snapshots_written": snapshots, "stores": sum(grades.values()),
+            "grades": {g: int(grades.get(g, 0)) for g in ("A", "B", "C")}}
+
+
+# --- Churn ------------------------------------------------------------------------------
+
+
+def scan_churn(*, as_of: date, started_by=None) -> JobRun:
+    """Raise, refresh and resolve churn warnings as of a date, and record the run.
+
+    One open warning per store and reason (a partial unique index): the scan opens new
+    ones, refreshes the score and evidence of open ones, and resolves no_order /
+    purchase_drop / grade_drop warnings whose condition no longer holds. A warning
+    dismissed as a false alarm is not raised again for 28 days. complaint_open warnings
+    are raised and resolved by the complaints app.
+    """
+    validate_as_of(as_of)
+    settings_row = churn_settings_get()
+
+    def body() -> dict:
+        with transaction.atomic():
+            job_lock(JobKind.CHURN)
+            return _churn_scan_locked(as_of=as_of, settings_row=settings_row)
+
+    return job_run_record(kind=JobKind.CHURN, as_of=as_of, started_by=started_by, body=body)
+
+
+def _churn_inputs(*, as_of: date) -> pd.DataFrame:
+    weights = purchase_weights(as_of=as_of)
+    recent_cases = " ".join("WHEN %s THEN %s" for _month in weights)
+    params: list = []
+    for month, (recent, _base) in weights.items():
+        params += [month, float(recent)]
+    for month, (_recent, base) in weights.items():
+        params += [month, float(base)]
+    months = sorted(weights)
+    params += [months[0], months[-1], CustomerStatus.ACTIVE]
+    sql = f"""
+        SELECT c.id, c.manager_id, c.last_order_date, c.grade,
+               COALESCE(p.recent, 0), COALESCE(p.base, 0)
+        FROM {Customer._meta.db_table} c
+        LEFT JOIN (
+            SELECT customer_id,
+                   SUM(amount * CASE month {recent_cases} ELSE 0 END) AS recent,
+                   SUM(amount * CASE month {recent_cases} ELSE 0 END) AS base
+            FROM {MonthlyPurchase._meta.db_table}
+            WHERE month BETWEEN %s AND %s
+            GROUP BY customer_id
+        ) p ON p.customer_id = c.id
+        WHERE c.status = %s
+    """
+    frame = read_frame(sql, params, ["customer_id", "owner_id", "last_order_date", "grade",
+                                     "recent", "base"])
+    frame["last_order_date"] = pd.to_datetime(frame["last_order_date"], errors="coerce")
+    frame["grade"] = text_column(frame["grade"])
+    frame["recent"] = frame["recent"].astype(float).round(2)
+    frame["base"] = (frame["base"].astype(float) / (BASELINE_DAYS / RECENT_DAYS)).round(2)
+    return frame
+
+
+def _grade_drops(*, as_of: date, days: int) -> pd.DataFrame:
+    """The latest grade change per store within the look-back."""
+    sql = f"""
+        SELECT DISTINCT ON (g.customer_id) g.customer_id, g.old_grade, g.new_grade, g.as_of,
+               g.old_monthly_average, g.new_monthly_average
+        FROM {GradeChange._meta.db_table} g
+        WHERE g.as_of > %s AND g.as_of <= %s
+        ORDER BY g.customer_id, g.as_of DESC, g.id DESC
+    """
+    return read_frame(sql, [as_of - timedelta(days=days), as_of],
+                      ["customer_id", "old_grade", "new_grade", "changed_on", "old_average",
+                       "new_average"])
+
+
+def _churn_scan_locked(*, as_of: date, settings_row) -> dict:
+    timer = StageTimer()
+    with timer.stage("read"):
+        frame = _churn_inputs(as_of=as_of)
+        drops = _grade_drops(as_of=as_of, days=settings_row.grade_drop_days)
+    with timer.stage("compute"):
+        found = churn_evaluate(frame, drops, as_of=as_of, settings_row=settings_row)
+        found = _without_quiet_dismissals(found, as_of=as_of)
+        to_resolve = _warnings_to_resolve(found, frame)
+    with timer.stage("write"):
+        raised, refreshed = _warnings_upsert(found, as_of=as_of)
+        _warnings_resolve(to_resolve)
+    by_reason = found["reason"].value_counts().to_dict()
+    return {
+        "stores_processed": len(frame), "changes": raised + len(to_resolve),
+        "raised": raised, "refreshed": refreshed, "resolved": len(to_resolve),
+        "holding": {str(r): int(by_reason.get(r, 0)) for r in SCANNED_REASONS},
+        "seconds": timer.seconds,
+    }
+
+
+def _without_quiet_dismissals(found: pd.DataFrame, *, as_of: date) -> pd.DataFrame:
+    quiet = set(ChurnWarning.objects.filter(
+        status=WarningStatus.DISMISSED, reason__in=SCANNED_REASONS,
+        resolved_at__date__gt=as_of - timedelta(days=DISMISSAL_QUIET_DAYS),
+    ).values_list("customer_id", "reason"))
+    if not quiet:
+        return found
+    keep = [(c, r) not in quiet for c, r in zip(found["customer_id"], found["reason"],
+                                                strict=True)]
+    return found[keep]
+
+
+def _warnings_to_resolve(found: pd.DataFrame, frame: pd.DataFrame) -> list[tuple]:
+    """Open warnings whose condition no longer holds, with how they were resolved."""
+    holding = set(zip(found["customer_id"], found["reason"], strict=True))
+    open_rows = ChurnWarning.objects.filter(
+        status__in=OPEN_WARNING_STATUSES, reason__in=SCANNED_REASONS,
+        customer__status=CustomerStatus.ACTIVE,
+    ).values_list("id", "customer_id", "reason", "evidence")
+    current = frame.set_index("customer_id")
+    to_resolve = []
+    for warning_id, customer_id, reason, evidence in open_rows:
+        if (customer_id, reason) in holding:
+            continue
+        resolution = _resolution(reason, current, customer_id, evidence)
+        if resolution:
+            to_resolve.append((warning_id, resolution))
+    return to_resolve
+
+
+def _resolution(reason: str, current: pd.DataFrame, customer_id: int, evidence) -> str:
+    """How a warning whose condition no longer holds was resolved ("" keeps it open)."""
+    if customer_id not in current.index:
+        return ""
+    row = current.loc[customer_id]
+    if reason == ChurnReason.NO_ORDER:
+        if pd.isna(row["last_order_date"]):
+            return ""
+        return _("Resolved automatically: the store ordered again on %(date)s.") % {
+            "date": row["last_order_date"].date().isoformat()}
+    if reason == ChurnReason.PURCHASE_DROP:
+        return _("Resolved automatically: purchases in the last 28 days (%(recent).2f yuan) "
+                 "are back near the store's own average (%(base).2f yuan).") % {
+            "recent": row["recent"], "base": row["base"]}
+    if reason == ChurnReason.GRADE_DROP:
+        if isinstance(evidence, str):
+            evidence = json.loads(evidence)
+        old = (evidence or {}).get("old_grade", "")
+        if row["grade"] and old and row["grade"] <= old:
+            return _("Resolved automatically: the store is back to grade %(grade)s.") % {
+                "grade": row["grade"]}
+    return ""
+
+
+def _warnings_upsert(found: pd.DataFrame, *, as_of: date) -> tuple[int, int]:
+    if not len(found):
+        return 0, 0
+    table = ChurnWarning._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS churn_stage")
+        cursor.execute("""
+            CREATE TEMP TABLE churn_stage (customer_id bigint, owner_id bigint,
+                reason varchar(20), score smallint, evidence jsonb) ON COMMIT DROP
+        """)
+    staged = found.copy()
+    staged["evidence"] = staged["evidence"].map(json.dumps)
+    staged["owner_id"] = staged["owner_id"].astype("Int64")
+    copy_into("churn_stage", staged, ["customer_id", "owner_id", "reason", "score", "evidence"])
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            WITH upserted AS (
+                INSERT INTO {table} AS w (customer_id, owner_id, reason, score, evidence,
+                    status, as_of, raised_at, updated_at, resolution)
+                SELECT customer_id, owner_id, reason, score, evidence, %s, %s, now(), now(), ''
+                FROM churn_stage
+                ON CONFLICT (customer_id, reason) WHERE status IN ('open', 'acknowledged')
+                DO UPDATE SET score = EXCLUDED.score, evidence = EXCLUDED.evidence,
+                              as_of = EXCLUDED.as_of, updated_at = now()
+                WHERE (w.score, w.evidence, w.as_of)
+                      IS DISTINCT FROM (EXCLUDED.score, EXCLUDED.evidence, EXCLUDED.as_of)
+                RETURNING (xmax = 0) AS inserted
+            )
+            SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted)
+            FROM upserted
+        """, [WarningStatus.OPEN, as_of])
+        raised, refreshed = cursor.fetchone()
+    return raised, refreshed
+
+
+def _warnings_resolve(to_resolve: list[tuple]) -> None:
+    if not to_resolve:
+        return
+    frame = pd.DataFrame(to_resolve, columns=["id", "resolution"])
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS churn_resolve")
+        cursor.execute("CREATE TEMP TABLE churn_resolve (id bigint, resolution text) "
+                       "ON COMMIT DROP")
+    copy_into("churn_resolve", frame, ["id", "resolution"])
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            UPDATE {ChurnWarning._meta.db_table} w
+               SET status = %s, resolution = r.resolution, resolved_at = now(),
+                   updated_at = now(), handled_by_id = NULL
+              FROM churn_resolve r WHERE w.id = r.id
+        """, [WarningStatus.RESOLVED])
+
