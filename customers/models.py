@@ -414,7 +414,7 @@ class ChurnWarning(models.Model):
         return self.status in OPEN_WARNING_STATUSES
 
 
-# --- Grading (客户分类分级) and churn rules, written by customers.grading / customers.churn ---
+# --- Grading (客户分类分级) and churn rules, written by the customers.grading package ---
 
 
 class GradingMethod(models.TextChoices):
