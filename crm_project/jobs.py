@@ -1,17 +1,14 @@
 """Plumbing of the set-wise overnight jobs, in one place: the advisory lock that keeps two
-runs of a job apart, the run record (JobRun), a stage timer, and the COPY helpers that move
+runs of a job apart, a stage timer, and the COPY helpers that move
 a few columns per row between PostgreSQL and pandas."""
 
 import io
 import logging
 import time
-from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import date
 
 import pandas as pd
 from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
@@ -73,35 +70,6 @@ class StageTimer:
         finally:
             spent = time.perf_counter() - started
             self.seconds[name] = round(self.seconds.get(name, 0.0) + spent, 3)
-
-
-def job_run_record(*, kind: str, as_of: date, started_by, body: Callable[[], dict]):
-    """Run `body` and keep a JobRun row of it: counts when it succeeds, the error if not.
-
-    The run row is written outside the job's own transaction, so a failed run is still
-    recorded while everything the job wrote is rolled back.
-    """
-    from customers.models import JobRun, JobStatus
-
-    run = JobRun.objects.create(kind=kind, as_of=as_of, started_by=started_by)
-    try:
-        stats = body()
-    except Exception as error:
-        message = getattr(error, "message", None) or str(error) or error.__class__.__name__
-        try:
-            JobRun.objects.filter(pk=run.pk).update(
-                status=JobStatus.FAILED, finished_at=timezone.now(), error=str(message)[:2000]
-            )
-        except Exception:  # the connection itself may be gone; the error still propagates
-            logger.exception("Could not record the failure of job run %s", run.pk)
-        raise
-    run.status = JobStatus.SUCCEEDED
-    run.finished_at = timezone.now()
-    run.stores_processed = stats.pop("stores_processed", 0)
-    run.changes = stats.pop("changes", 0)
-    run.details = stats
-    run.save(update_fields=["status", "finished_at", "stores_processed", "changes", "details"])
-    return run
 
 
 def read_frame(sql: str, params: list, columns: list[str]) -> pd.DataFrame:

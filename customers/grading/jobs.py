@@ -22,11 +22,11 @@ from crm_project.jobs import (
     StageTimer,
     copy_into,
     job_lock,
-    job_run_record,
     job_work_mem,
     read_frame,
     text_column,
 )
+from customers.jobruns import job_run_record
 from customers.models import (
     OPEN_WARNING_STATUSES,
     ChurnReason,
