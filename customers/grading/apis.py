@@ -119,6 +119,13 @@ class JobRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         services.job_run_start(user=request.user, **body.validated_data)
         return Response({"detail": "queued"}, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(request=None, responses={202: JobRunSerializer})
+    @action(detail=True, methods=["post"])
+    def restart(self, request, pk=None):
+        """Queue an interrupted or failed run again (the same run record)."""
+        run = services.job_run_restart(user=request.user, run=self.get_object())
+        return Response(JobRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
 
 router = SimpleRouter()
 router.register("grade-snapshots", GradeSnapshotViewSet, basename="grade-snapshot")
