@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from . import selectors, services
+from .access import Ability, require
 from .exports import customers_to_xlsx_response
 from .filters import CustomerFilter
 from .models import Customer
@@ -31,6 +32,10 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_queryset(self):
         return selectors.customers_visible_to(self.request.user).select_related(
             "territory", "manager")
+
+    def create(self, request, *args, **kwargs):
+        require(request.user, Ability.CREATE_CUSTOMERS)  # 403 before any validation
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         serializer.instance = services.customer_create(user=self.request.user,

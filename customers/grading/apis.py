@@ -56,6 +56,7 @@ class ChurnWarningViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["score", "raised_at", "as_of"]
     ordering = ["-score", "-raised_at"]
     queryset = ChurnWarning.objects.none()
+    lookup_value_regex = r"\d+"  # "abc" is not found rather than a server error
 
     def get_queryset(self):
         return selectors.churn_warnings_visible_to(self.request.user)
@@ -108,6 +109,7 @@ class JobRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     filterset_fields = ["kind", "status"]
     ordering = ["-started_at", "-id"]
     queryset = JobRun.objects.none()
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         return selectors.job_runs_visible_to(self.request.user)

@@ -352,9 +352,10 @@ def _without_quiet_dismissals(found: pd.DataFrame, *, as_of: date) -> pd.DataFra
     ).values_list("customer_id", "reason"))
     if not quiet:
         return found
-    keep = [(c, r) not in quiet for c, r in zip(found["customer_id"], found["reason"],
-                                                strict=True)]
-    return found[keep]
+    keep = pd.Series([(c, r) not in quiet for c, r in zip(found["customer_id"], found["reason"],
+                                                          strict=True)],
+                     index=found.index, dtype=bool)
+    return found[keep]  # a boolean Series: rows, even none (an empty list picks no columns)
 
 
 def _warnings_to_resolve(found: pd.DataFrame, frame: pd.DataFrame) -> list[tuple]:
