@@ -48,7 +48,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         )
 
     @extend_schema(responses=CustomerHistorySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # a plain list
     def history(self, request, pk=None):
         entries = selectors.customer_history(customer=self.get_object(), limit=200)
         return Response(CustomerHistorySerializer(entries, many=True).data)

@@ -220,6 +220,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "crm_project.schema_hooks.clock_times"],
     "ENUM_NAME_OVERRIDES": {
         "WeekdayEnum": "customers.models.WEEKDAYS",
         "RatingEnum": "customers.models.Rating",
