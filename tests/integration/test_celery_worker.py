@@ -154,8 +154,9 @@ def _wait_for(check, timeout: float, what: str):
 
 
 def _lock_waiters(cursor) -> list[int]:
-    cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                   "AND wait_event_type = 'Lock'")
+    """The sessions waiting for the blocker's lock on the customers table."""
+    cursor.execute("SELECT DISTINCT pid FROM pg_locks "
+                   "WHERE NOT granted AND relation = %s::regclass", [Customer._meta.db_table])
     return [pid for (pid,) in cursor.fetchall()]
 
 
@@ -206,10 +207,15 @@ def test_a_worker_killed_mid_run_leaves_the_grades_and_the_reaper_marks_the_run(
         try:
             with watcher.cursor() as cursor:
                 def backend_gone():
-                    cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s",
-                                   [backend])
-                    return cursor.fetchone()[0] == 0
-                _wait_for(backend_gone, 30, "the dead worker's session to end")
+                    cursor.execute("SELECT state, wait_event_type, query FROM pg_stat_activity "
+                                   "WHERE pid = %s", [backend])
+                    seen.append(cursor.fetchone())
+                    return seen[-1] is None
+                seen: list = []
+                try:
+                    _wait_for(backend_gone, 90, "the dead worker's session to end")
+                except AssertionError as error:
+                    raise AssertionError(f"{error}; it was {seen[-1]}") from None
         finally:
             watcher.close()
         assert JobRun.objects.get(pk=run.pk).status == "running"  # nobody has looked yet
