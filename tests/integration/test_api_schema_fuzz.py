@@ -1,9 +1,7 @@
 """The schema is the truth: a bounded property-based run of the OpenAPI schema against a
 live server (schemathesis). A few generated requests per operation, as an administrator
 (who reaches every operation), over a small data set of every kind; no answer may be a
-server error or break the schema (body, content type). Well under a minute."""
-
-import time
+server error or break the schema (body, content type). About 40 s on an idle machine."""
 
 import pytest
 import schemathesis
@@ -67,7 +65,6 @@ def _failures_of(operation, base_url: str, headers: dict) -> list[str]:
 
 
 def test_the_api_answers_as_its_schema_says(live_server, admin_user, data_set):
-    started = time.monotonic()
     token = Token.objects.create(user=admin_user)
     headers = {"Authorization": f"Token {token.key}"}
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/schema/?format=json",
@@ -80,4 +77,3 @@ def test_the_api_answers_as_its_schema_says(live_server, admin_user, data_set):
         failures += _failures_of(operation, live_server.url, headers)
     assert operations > 60
     assert failures == [], "\n\n".join(failures)
-    assert time.monotonic() - started < 120
