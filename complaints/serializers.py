@@ -3,7 +3,16 @@ from rest_framework import serializers
 from customers.models import Customer, User
 from phone_orders.models import Product
 
-from .models import Attachment, Channel, Complaint, ComplaintStep, Kind, Nature, Severity
+from .models import (
+    Attachment,
+    Channel,
+    Complaint,
+    ComplaintStep,
+    Kind,
+    Nature,
+    Responsibility,
+    Severity,
+)
 from .workflow import actions_for
 
 
@@ -33,6 +42,9 @@ class ComplaintSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     handler = serializers.CharField(source="handler.username", read_only=True, default=None)
     taken_by = serializers.CharField(source="taken_by.username", read_only=True)
+    # Blank until the cause is found: the schema lists "" beside the choices.
+    responsibility = serializers.ChoiceField(choices=Responsibility.choices, allow_blank=True,
+                                             read_only=True)
     overdue = serializers.BooleanField(read_only=True)
     needs_approval = serializers.BooleanField(read_only=True)
 

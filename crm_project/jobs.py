@@ -1,14 +1,17 @@
 """Plumbing of the set-wise overnight jobs, in one place: the advisory lock that keeps two
-runs of a job apart, a stage timer, and the COPY helpers that move
-a few columns per row between PostgreSQL and pandas."""
+runs of a job apart, the session locks that tell a live run from one whose worker died (and
+the reaper loop over them), a stage timer, and the COPY helpers that move a few columns per
+row between PostgreSQL and pandas. It names no app: the run record is customers.jobruns."""
 
 import io
 import logging
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import pandas as pd
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
@@ -70,6 +73,56 @@ class StageTimer:
         finally:
             spent = time.perf_counter() - started
             self.seconds[name] = round(self.seconds.get(name, 0.0) + spent, 3)
+
+
+# Two-key advisory locks held by the session that runs a job, for as long as it runs: the
+# first key names the kind of work, the second the run (or import) id. PostgreSQL releases
+# them when that session ends, so a lock that can be taken means the worker is gone.
+RUN_LOCK_CLASS = 4_401
+IMPORT_LOCK_CLASS = 4_402
+# A backend whose client died notices within this interval even in the middle of a long
+# statement, rolls back, and frees its locks (PostgreSQL 14+).
+CLIENT_CHECK_INTERVAL = "2s"
+
+
+def session_lock_try(lock_class: int, key: int) -> bool:
+    """Take a session-level advisory lock (kept after commit) if nobody holds it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [lock_class, key])
+        return cursor.fetchone()[0]
+
+
+def session_unlock(lock_class: int, key: int) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [lock_class, key])
+    except Exception:  # the session is gone, and its locks with it
+        logger.warning("Could not release advisory lock (%s, %s)", lock_class, key)
+
+
+def watch_client_connection() -> None:
+    """Have this session's backend notice a dead worker promptly (see above)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('client_connection_check_interval', %s, false)",
+                       [CLIENT_CHECK_INTERVAL])
+
+
+def rows_reap(running: QuerySet, lock_class: int, mark: Callable[[int], None]) -> int:
+    """Call `mark(pk)` for each row of `running` whose session lock is free (the worker
+    that held it is gone), one row at a time under its row lock. Returns how many."""
+    reaped = 0
+    for pk in list(running.values_list("pk", flat=True)):
+        with transaction.atomic():
+            row = running.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if row is None or not session_lock_try(lock_class, pk):
+                continue
+            try:
+                mark(pk)
+            finally:
+                session_unlock(lock_class, pk)
+        logger.warning("%s (id %s) was left running by a worker that is gone", row, pk)
+        reaped += 1
+    return reaped
 
 
 def read_frame(sql: str, params: list, columns: list[str]) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from . import selectors, services
+from .access import Ability, require
 from .exports import customers_to_xlsx_response
 from .filters import CustomerFilter
 from .models import Customer
@@ -32,6 +33,10 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return selectors.customers_visible_to(self.request.user).select_related(
             "territory", "manager")
 
+    def create(self, request, *args, **kwargs):
+        require(request.user, Ability.CREATE_CUSTOMERS)  # 403 before any validation
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         serializer.instance = services.customer_create(user=self.request.user,
                                                        data=serializer.validated_data)
@@ -43,7 +48,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         )
 
     @extend_schema(responses=CustomerHistorySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # a plain list
     def history(self, request, pk=None):
         entries = selectors.customer_history(customer=self.get_object(), limit=200)
         return Response(CustomerHistorySerializer(entries, many=True).data)

@@ -564,6 +564,8 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+    # The worker died mid-run (found by the reaper); the run can be restarted.
+    INTERRUPTED = "interrupted", _("Interrupted")
 
 
 class JobRun(models.Model):
@@ -571,7 +573,7 @@ class JobRun(models.Model):
 
     kind = models.CharField(_("job"), max_length=10, choices=JobKind.choices)
     as_of = models.DateField(_("as of"))
-    status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices,
+    status = models.CharField(_("status"), max_length=12, choices=JobStatus.choices,
                               default=JobStatus.RUNNING)
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -581,6 +583,8 @@ class JobRun(models.Model):
     error = models.TextField(_("error"), blank=True)
     started_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("started by"))
+    # The Celery task that runs it: a redelivered message finds its run by this id.
+    task_id = models.CharField(_("task id"), max_length=64, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("job run")

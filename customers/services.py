@@ -114,6 +114,9 @@ def customer_reassign(*, customer: Customer, manager: User | None, user,
         raise PermissionDenied(_("Only an administrator may reassign a store."))
     if manager is not None and not is_manager_account(manager):
         raise BusinessError(_("The assigned user is not a customer manager."), field="manager")
+    if manager is not None and not manager.is_active:
+        raise BusinessError(_("This manager's account is deactivated; choose an active "
+                              "manager."), field="manager")
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
     if locked.manager_id == (manager.pk if manager else None):
         return locked

@@ -14,12 +14,17 @@ from django.utils import timezone
 from crm_project.jobs import JobBusy
 
 from .grading.jobs import recompute_grades, scan_churn
+from .jobruns import job_runs_reap
 
 # Connection trouble, lock timeouts, serialization failures, or the other run's lock;
 # an IntegrityError or a refused date is not transient and is not retried.
 TRANSIENT = (OperationalError, InterfaceError, JobBusy)
+# acks_late: a message is acknowledged when the run ends, so a worker that dies mid-run
+# leaves it to be redelivered, and the redelivery reuses the run (crm_project.jobs). The
+# hard limit stays below the broker's visibility timeout (settings).
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 30, "retry_backoff_max": 600,
-         "max_retries": 5, "acks_late": True}
+         "max_retries": 5, "acks_late": True, "bind": True,
+         "soft_time_limit": 50 * 60, "time_limit": 55 * 60}
 
 
 def _as_of(as_of: str | None) -> date:
@@ -35,10 +40,21 @@ def _started_by(user_id: int | None):
 
 
 @shared_task(name="customers.recompute_grades", **RETRY)
-def recompute_grades_task(as_of: str | None = None, user_id: int | None = None) -> int:
-    return recompute_grades(as_of=_as_of(as_of), started_by=_started_by(user_id)).pk
+def recompute_grades_task(self, as_of: str | None = None, user_id: int | None = None,
+                          run_id: int | None = None) -> int:
+    return recompute_grades(as_of=_as_of(as_of), started_by=_started_by(user_id),
+                            run_id=run_id, task_id=self.request.id or "").pk
 
 
 @shared_task(name="customers.scan_churn", **RETRY)
-def scan_churn_task(as_of: str | None = None, user_id: int | None = None) -> int:
-    return scan_churn(as_of=_as_of(as_of), started_by=_started_by(user_id)).pk
+def scan_churn_task(self, as_of: str | None = None, user_id: int | None = None,
+                    run_id: int | None = None) -> int:
+    return scan_churn(as_of=_as_of(as_of), started_by=_started_by(user_id),
+                      run_id=run_id, task_id=self.request.id or "").pk
+
+
+@shared_task(name="customers.reap_dead_runs", acks_late=True, soft_time_limit=60,
+             time_limit=90)
+def reap_dead_runs_task() -> int:
+    """Mark runs left running by a dead worker as interrupted (beat, and worker start)."""
+    return job_runs_reap()

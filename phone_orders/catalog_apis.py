@@ -1,6 +1,8 @@
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.routers import DefaultRouter
 
+from customers.access import Ability, require
+
 from .catalog import ProductFilter, product_save, product_update, products_visible_to
 from .models import Product
 
@@ -29,6 +31,15 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def get_queryset(self):
         return products_visible_to(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        require(request.user, Ability.EDIT_CATALOG)  # 403 before any validation
+        return super().create(request, *args, **kwargs)
+
+    def update(self, request, *args, **kwargs):
+        self.get_object()  # 404 outside the user's view first
+        require(request.user, Ability.EDIT_CATALOG)
+        return super().update(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         serializer.instance = product_save(user=self.request.user,

@@ -17,6 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
+from crm_project.jobs import (
+    IMPORT_LOCK_CLASS,
+    rows_reap,
+    session_lock_try,
+    session_unlock,
+    watch_client_connection,
+)
 from crm_project.tables import read_table
 from customers.models import Customer
 
@@ -266,11 +273,41 @@ def order_import_create(*, user, uploaded_file) -> OrderImport:
 def order_import_run(*, import_id: int) -> OrderImport:
     """Run one upload; claimed with a conditional update so a retried task does not run
     it twice."""
-    claimed = OrderImport.objects.filter(pk=import_id, status=ImportStatus.PENDING).update(
-        status=ImportStatus.RUNNING, stage="reading", progress=1)
+    watch_client_connection()
+    with transaction.atomic():
+        # Claimed and locked together: the reaper sees it running only while locked.
+        claimed = OrderImport.objects.filter(pk=import_id, status=ImportStatus.PENDING).update(
+            status=ImportStatus.RUNNING, stage="reading", progress=1)
+        if claimed == 1:
+            session_lock_try(IMPORT_LOCK_CLASS, import_id)
     job = OrderImport.objects.get(pk=import_id)
     if claimed != 1:
         return job
+    try:
+        return _order_import_claimed(job)
+    finally:
+        session_unlock(IMPORT_LOCK_CLASS, import_id)
+
+
+def order_imports_reap() -> int:
+    """Mark every import left running by a worker that is gone (its writes were rolled back
+    with its session) as rejected, saying so: uploading the file again restarts it (an
+    import is idempotent). Not queued again by itself, so that a file that kills its worker
+    cannot do so forever."""
+
+    def mark(pk: int) -> None:
+        OrderImport.objects.filter(pk=pk).update(
+            status=ImportStatus.FAILED, stage="", finished_at=timezone.now(),
+            errors=[{"row": 0, "column": "file", "reason": _(
+                "Interrupted: the worker running this import stopped and nothing was "
+                "imported. Upload the file again to restart it.")}])
+
+    return rows_reap(OrderImport.objects.filter(status=ImportStatus.RUNNING),
+                     IMPORT_LOCK_CLASS, mark)
+
+
+def _order_import_claimed(job: OrderImport) -> OrderImport:
+    import_id = job.pk
 
     def progress(stage: str, percent: int) -> None:
         OrderImport.objects.filter(pk=import_id).update(stage=stage, progress=percent)

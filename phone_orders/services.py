@@ -373,8 +373,10 @@ def order_create(*, user, customer: Customer, lines: list[LineRequest],
 
 def order_create_from_codes(*, user, customer_id: int, lines: list[dict],
                             channel: str | None = None, confirm: bool = False) -> Order:
-    """The API's whole order: a store by id and lines by SKU code."""
-    customer = Customer.objects.filter(pk=customer_id).first()
+    """The API's whole order: a store by id and lines by SKU code. A store outside the
+    user's territories answers as an unknown one (no existence oracle)."""
+    require(user, Ability.TAKE_ORDERS, ORDER_TAKERS_ONLY)
+    customer = customers_visible_to(user).filter(pk=customer_id).first()
     if customer is None:
         raise BusinessError(_("Unknown store."), field="customer")
     return order_create(user=user, customer=customer, lines=line_requests(lines),

@@ -1,8 +1,16 @@
 from celery import shared_task
 
-from .imports import order_import_run
+from .imports import order_import_run, order_imports_reap
 
 
-@shared_task
+@shared_task(name="phone_orders.tasks.run_order_import", acks_late=True,
+             soft_time_limit=40 * 60, time_limit=45 * 60)
 def run_order_import(import_id: int) -> None:
     order_import_run(import_id=import_id)
+
+
+@shared_task(name="phone_orders.reap_dead_imports", acks_late=True, soft_time_limit=60,
+             time_limit=90)
+def reap_dead_imports_task() -> int:
+    """Mark imports left running by a dead worker as rejected (beat, and worker start)."""
+    return order_imports_reap()

@@ -64,8 +64,14 @@ class GradeRowSerializer(serializers.Serializer):
                                       help_text="Purchases of these stores in the month.")
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-11",
+                      "nullable": True})
+class MonthField(serializers.DateField):
+    """A month written YYYY-MM (not a date, as the schema would otherwise say)."""
+
+
 class GradeReportSerializer(serializers.Serializer):
-    month = serializers.DateField(format="%Y-%m", allow_null=True)
+    month = MonthField(format="%Y-%m", allow_null=True)
     group_by = serializers.CharField()
     rows = GradeRowSerializer(many=True)
     total = GradeRowSerializer()

@@ -10,7 +10,8 @@ from django.utils import timezone
 from . import services
 
 RETRY = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": 30,
-         "retry_backoff_max": 600, "max_retries": 5, "acks_late": True}
+         "retry_backoff_max": 600, "max_retries": 5, "acks_late": True,
+         "soft_time_limit": 40 * 60, "time_limit": 45 * 60}
 
 
 @shared_task(name="reports.refresh_sales_summary", **RETRY)

@@ -39,6 +39,10 @@ from .selectors import (
 
 # A visit log with every SKU of a large catalog filled in stays well under this.
 DRAFT_MAX_BYTES = 64 * 1024
+MAX_STOCK_CARTONS = 1_000_000
+# A plan starts within this many days of today (a far date is a typing slip, and the
+# calendar arithmetic of 9999-12-31 or 0001-01-01 leaves the date range).
+PLAN_FIRST_DAY_RANGE_DAYS = 366
 
 
 def price_outside_guidance(*, product: Product, price: Decimal) -> bool:
@@ -148,7 +152,10 @@ def plan_generate(*, manager: User, user, first_day: date | None = None,
     left undone before the first day are marked missed and come back in the first week."""
     _require_plan_rights(user=user, manager=manager)
     config = config or planner.PlannerConfig.from_settings()
-    first_day = first_day or timezone.localdate()
+    today = timezone.localdate()
+    first_day = first_day or today
+    if abs((first_day - today).days) > PLAN_FIRST_DAY_RANGE_DAYS:
+        raise BusinessError(_("Choose a first day within a year of today."), field="first_day")
     last_day = first_day + timedelta(days=config.horizon_weeks * 7 - 1)
     # One planner run per manager at a time.
     User.objects.select_for_update().filter(pk=manager.pk).first()
@@ -420,6 +427,9 @@ def _clean_lines(lines: list[dict]) -> list[tuple[Product, Decimal, int]]:
             line_errors["stock_cartons"] = _("Enter the cartons in stock as a whole number.")
         elif stock < 0:
             line_errors["stock_cartons"] = _("The stock cannot be negative.")
+        elif stock > MAX_STOCK_CARTONS:
+            line_errors["stock_cartons"] = _("Enter at most %(max)s cartons in stock.") % {
+                "max": MAX_STOCK_CARTONS}
         if line_errors:
             errors.append({"line": index, **{k: str(v) for k, v in line_errors.items()}})
             continue

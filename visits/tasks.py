@@ -11,7 +11,8 @@ from customers.selectors import active_managers
 from . import services
 
 
-@shared_task
+@shared_task(name="visits.tasks.plan_generate_task", acks_late=True,
+             soft_time_limit=5 * 60, time_limit=6 * 60)
 def plan_generate_task(*, manager_id: int, first_day: str | None = None) -> int:
     """Regenerate one manager's plan (the manager acts for themself)."""
     manager = User.objects.get(pk=manager_id)
@@ -21,7 +22,8 @@ def plan_generate_task(*, manager_id: int, first_day: str | None = None) -> int:
     return outcome.stops_created
 
 
-@shared_task
+@shared_task(name="visits.tasks.plans_roll_forward_task", acks_late=True,
+             soft_time_limit=5 * 60, time_limit=6 * 60)
 def plans_roll_forward_task(*, first_day: str | None = None) -> int:
     """Weekly: regenerate every active manager's plan, one task per manager."""
     manager_ids = list(active_managers().values_list("pk", flat=True))

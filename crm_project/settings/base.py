@@ -159,11 +159,23 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it ends; each task names its own soft and hard limits (these
+# are the defaults). The broker hands an unacknowledged message to another worker only
+# after the visibility timeout, which is set above the longest hard limit (55 min) so that
+# a running job is never delivered twice; a worker that died is found sooner by the reaper
+# (crm_project.celery), which marks its run interrupted.
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 60 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60
+CELERY_TASK_TIME_LIMIT = 15 * 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
+    # Runs and order imports left running by a worker that died are marked (and imports
+    # queued again); each worker also does this when it starts.
+    "jobs-reap-runs": {"task": "customers.reap_dead_runs", "schedule": crontab(minute="*/5")},
+    "jobs-reap-imports": {"task": "phone_orders.reap_dead_imports",
+                          "schedule": crontab(minute="*/5")},
     # Grades on the 1st of each month (a new window) and refreshed nightly (late orders).
     "grades-monthly": {"task": "customers.recompute_grades",
                        "schedule": crontab(minute=30, hour=1, day_of_month=1)},
@@ -208,6 +220,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "crm_project.schema_hooks.clock_times"],
     "ENUM_NAME_OVERRIDES": {
         "WeekdayEnum": "customers.models.WEEKDAYS",
         "RatingEnum": "customers.models.Rating",

@@ -56,6 +56,7 @@ class ChurnWarningViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["score", "raised_at", "as_of"]
     ordering = ["-score", "-raised_at"]
     queryset = ChurnWarning.objects.none()
+    lookup_value_regex = r"\d+"  # "abc" is not found rather than a server error
 
     def get_queryset(self):
         return selectors.churn_warnings_visible_to(self.request.user)
@@ -108,6 +109,7 @@ class JobRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     filterset_fields = ["kind", "status"]
     ordering = ["-started_at", "-id"]
     queryset = JobRun.objects.none()
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         return selectors.job_runs_visible_to(self.request.user)
@@ -118,6 +120,13 @@ class JobRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         body.is_valid(raise_exception=True)
         services.job_run_start(user=request.user, **body.validated_data)
         return Response({"detail": "queued"}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: JobRunSerializer})
+    @action(detail=True, methods=["post"])
+    def restart(self, request, pk=None):
+        """Queue an interrupted or failed run again (the same run record)."""
+        run = services.job_run_restart(user=request.user, run=self.get_object())
+        return Response(JobRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
 router = SimpleRouter()

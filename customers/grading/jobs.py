@@ -62,7 +62,8 @@ SCANNED_REASONS = [ChurnReason.NO_ORDER, ChurnReason.PURCHASE_DROP, ChurnReason.
 # --- Grades -----------------------------------------------------------------------------
 
 
-def recompute_grades(*, as_of: date, started_by=None) -> JobRun:
+def recompute_grades(*, as_of: date, started_by=None, run_id: int | None = None,
+                     task_id: str = "") -> JobRun:
     """Grade every active store as of a date and record the run (see rules.py).
 
     Bad input (a future date, a window without purchases) is refused before anything is
@@ -85,7 +86,8 @@ def recompute_grades(*, as_of: date, started_by=None) -> JobRun:
         timer.since_mark("commit")
         return {**stats, "seconds": timer.seconds}
 
-    return job_run_record(kind=JobKind.GRADES, as_of=as_of, started_by=started_by, body=body)
+    return job_run_record(kind=JobKind.GRADES, as_of=as_of, started_by=started_by, body=body,
+                          run_id=run_id, task_id=task_id)
 
 
 def grades_select_sql(*, window: list[date], settings_row: GradingSettings) -> tuple[str, dict]:
@@ -253,7 +255,8 @@ def _grades_write(*, as_of: date, month: date, settings_row: GradingSettings,
 # --- Churn ------------------------------------------------------------------------------
 
 
-def scan_churn(*, as_of: date, started_by=None) -> JobRun:
+def scan_churn(*, as_of: date, started_by=None, run_id: int | None = None,
+               task_id: str = "") -> JobRun:
     """Raise, refresh and resolve churn warnings as of a date, and record the run.
 
     One open warning per store and reason (a partial unique index): the scan opens new
@@ -270,7 +273,8 @@ def scan_churn(*, as_of: date, started_by=None) -> JobRun:
             job_lock(JobKind.CHURN)
             return _churn_scan_locked(as_of=as_of, settings_row=settings_row)
 
-    return job_run_record(kind=JobKind.CHURN, as_of=as_of, started_by=started_by, body=body)
+    return job_run_record(kind=JobKind.CHURN, as_of=as_of, started_by=started_by, body=body,
+                          run_id=run_id, task_id=task_id)
 
 
 def _churn_inputs(*, as_of: date) -> pd.DataFrame:
@@ -348,9 +352,10 @@ def _without_quiet_dismissals(found: pd.DataFrame, *, as_of: date) -> pd.DataFra
     ).values_list("customer_id", "reason"))
     if not quiet:
         return found
-    keep = [(c, r) not in quiet for c, r in zip(found["customer_id"], found["reason"],
-                                                strict=True)]
-    return found[keep]
+    keep = pd.Series([(c, r) not in quiet for c, r in zip(found["customer_id"], found["reason"],
+                                                          strict=True)],
+                     index=found.index, dtype=bool)
+    return found[keep]  # a boolean Series: rows, even none (an empty list picks no columns)
 
 
 def _warnings_to_resolve(found: pd.DataFrame, frame: pd.DataFrame) -> list[tuple]:

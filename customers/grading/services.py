@@ -17,6 +17,8 @@ from customers.models import (
     ChurnWarning,
     GradingSettings,
     JobKind,
+    JobRun,
+    JobStatus,
     WarningStatus,
 )
 
@@ -113,6 +115,23 @@ def job_run_start(*, user, kind: str, as_of: date | None) -> None:
 
     task = recompute_grades_task if kind == JobKind.GRADES else scan_churn_task
     transaction.on_commit(lambda: task.delay(as_of=as_of.isoformat(), user_id=user.pk))
+
+
+RESTARTABLE = (JobStatus.INTERRUPTED, JobStatus.FAILED)
+
+
+def job_run_restart(*, user, run: JobRun) -> JobRun:
+    """Queue an interrupted or failed run again; the worker reuses its record."""
+    require(user, Ability.RUN_JOBS, _("Only an administrator may start a run."))
+    if run.status not in RESTARTABLE:
+        raise BusinessError(_("Only an interrupted or failed run can be restarted."),
+                            field="status")
+    from customers.tasks import recompute_grades_task, scan_churn_task
+
+    task = recompute_grades_task if run.kind == JobKind.GRADES else scan_churn_task
+    transaction.on_commit(lambda: task.delay(as_of=run.as_of.isoformat(), user_id=user.pk,
+                                             run_id=run.pk))
+    return run
 
 
 # --- The manager's actions on a warning ---------------------------------------------------

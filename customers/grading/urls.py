@@ -11,5 +11,6 @@ urlpatterns = [
     re_path(r"^warnings/(?P<pk>\d+)/(?P<action>acknowledge|resolve|dismiss)/$",
             views.warning_action_view, name="warning-action"),
     path("runs/", views.job_runs_view, name="runs"),
+    path("runs/<int:pk>/restart/", views.job_run_restart_view, name="run-restart"),
     path("settings/", views.settings_view, name="settings"),
 ]

@@ -5,14 +5,15 @@ and renders."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm_project.errors import BusinessError
 from customers.access import Ability, require
 
-from . import selectors
+from . import selectors, services
 from .forms import JobStartForm, WarningActionForm, WarningInboxForm, settings_forms
 
 
@@ -41,6 +42,20 @@ def warning_action_view(request, pk, action):
     else:
         messages.success(request, _("Warning updated."))
     return redirect(form.data.get("next") or "grading:inbox")
+
+
+@login_required
+@require_POST
+def job_run_restart_view(request, pk):
+    require(request.user, Ability.RUN_JOBS)
+    run = get_object_or_404(selectors.job_runs_visible_to(request.user), pk=pk)
+    try:
+        services.job_run_restart(user=request.user, run=run)
+    except BusinessError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The run has been queued again."))
+    return redirect("grading:runs")
 
 
 @login_required
