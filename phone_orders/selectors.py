@@ -227,7 +227,7 @@ def console_context(*, user, customer: Customer, error: str | None = None) -> di
         "changes": order_changes_after_confirmation(order=order),
         "previous_orders": [o for o in recent
                             if o.status == OrderStatus.CONFIRMED and o != order][:3],
-        "suggested_lines": suggested_lines(customer=customer, suggested=suggested),
+        "suggested_lines": suggested_lines(customer=customer, suggested=suggested, order=order),
         "not_yet_ordered": with_suggestions(not_yet_ordered(customer=customer, order=order),
                                             suggested),
         "flags": open_flags(customer=customer),
@@ -250,7 +250,8 @@ def sku_search_page(*, user, customer_pk, query: str) -> dict:
 def substitutes_page(*, user, customer_pk, product_pk) -> dict:
     customer = customer_get(user=user, pk=customer_pk)
     product = get_object_or_404(Product, pk=product_pk)
-    return {"customer": customer, "product": product,
+    wanted = _offers(customer=customer, products=[product], cycle_start=current_cycle())[0]
+    return {"customer": customer, "product": product, "wanted": wanted,
             "offers": substitutes(customer=customer, product=product)}
 
 
@@ -264,13 +265,17 @@ def sku_search(*, customer: Customer, query: str, limit: int = 8) -> list[SkuOff
     return _offers(customer=customer, products=products, cycle_start=current_cycle())
 
 
-def usual_price_bands(*, customer: Customer, weeks: int = 12) -> list[int]:
+def band_shares(*, customer: Customer, weeks: int = 12) -> dict[int, float]:
+    """Share of the store's recent cartons per price band, largest first."""
     since = timezone.localdate() - timedelta(weeks=weeks)
-    return sorted(set(
-        OrderLine.objects.filter(order__customer=customer, order__status=OrderStatus.CONFIRMED,
-                                 order__order_date__gte=since)
-        .values_list("product__price_band", flat=True).distinct()
-    ))
+    rows = (OrderLine.objects.filter(order__customer=customer,
+                                     order__status=OrderStatus.CONFIRMED,
+                                     order__order_date__gte=since)
+            .values("product__price_band").annotate(cartons=Sum("requested_cartons")))
+    totals = {row["product__price_band"]: row["cartons"] or 0 for row in rows}
+    whole = sum(totals.values()) or 1
+    return {band: cartons / whole for band, cartons in
+            sorted(totals.items(), key=lambda item: (-item[1], item[0]))}
 
 
 def recently_ordered_cartons(*, customer: Customer, weeks: int = 12) -> dict[int, int]:
@@ -300,9 +305,12 @@ def with_suggestions(offers: list[SkuOffer], suggested: dict[int, int]) -> list[
     return offers
 
 
-def suggested_lines(*, customer: Customer, suggested: dict[int, int]) -> list[SkuOffer]:
-    """The store's usual SKUs with the suggested cartons, those on sale first."""
-    products = Product.objects.filter(pk__in=suggested).order_by("code")
+def suggested_lines(*, customer: Customer, suggested: dict[int, int],
+                    order: Order | None = None) -> list[SkuOffer]:
+    """The store's usual SKUs with the suggested cartons, those on sale first, leaving out
+    the SKUs already on today's order."""
+    in_order = set(order.lines.values_list("product_id", flat=True)) if order else set()
+    products = Product.objects.filter(pk__in=set(suggested) - in_order).order_by("code")
     offers = with_suggestions(_offers(customer=customer, products=products,
                                       cycle_start=current_cycle()), suggested)
     offers.sort(key=lambda o: (not o.on_sale, o.out_of_stock, -(o.suggested or 0)))
@@ -311,24 +319,36 @@ def suggested_lines(*, customer: Customer, suggested: dict[int, int]) -> list[Sk
 
 def not_yet_ordered(*, customer: Customer, order: Order | None, limit: int = 12) -> list[SkuOffer]:
     """"What else do you have?": SKUs in stock this cycle in the store's usual price bands
-    that are not on today's order, the store's new-to-it and new products first."""
+    that are not on today's order. Each band gets a share of the list like its share of
+    the store's cartons (at least one place), so one band never fills it; inside a band the
+    store's new-to-it and new products come first, rationed ones last."""
     cycle = current_cycle()
-    bands = usual_price_bands(customer=customer)
-    if not bands:
+    shares = band_shares(customer=customer)
+    if not shares:
         return []
     in_order = set(order.lines.values_list("product_id", flat=True)) if order else set()
     bought = set(OrderLine.objects.filter(order__customer=customer,
                                           order__status=OrderStatus.CONFIRMED)
                  .values_list("product_id", flat=True).distinct())
-    products = (Product.objects.filter(on_sale=True, price_band__in=bands,
+    products = (Product.objects.filter(on_sale=True, price_band__in=list(shares),
                                        supplies__cycle_start=cycle,
                                        supplies__granted_cartons__lt=F(
                                            "supplies__available_cartons"))
                 .exclude(pk__in=in_order))
-    offers = _offers(customer=customer, products=products, cycle_start=cycle)
-    offers.sort(key=lambda o: (o.product.pk in bought, not o.product.is_new,
-                               o.product.price_band, o.product.code))
-    return offers[:limit]
+    by_band: dict[int, list[SkuOffer]] = {band: [] for band in shares}
+    for offer in _offers(customer=customer, products=products, cycle_start=cycle):
+        by_band[offer.product.price_band].append(offer)
+    for offers in by_band.values():
+        offers.sort(key=lambda o: (o.product.pk in bought, not o.product.is_new,
+                                   o.product.is_scarce, o.product.code))
+    places = {band: max(1, round(limit * share)) for band, share in shares.items()}
+    chosen = []
+    for band in shares:
+        chosen += by_band[band][:places[band]]
+        by_band[band] = by_band[band][places[band]:]
+    # Places a band could not fill go to the others, the store's main band first.
+    leftovers = [offer for band in shares for offer in by_band[band]]
+    return (chosen + leftovers)[:limit]
 
 
 SUBSTITUTE_RULES = [("price_band", "same price band"), ("flavour", "same flavour"),

@@ -15,6 +15,7 @@ from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from crm_project.errors import BusinessError
 from crm_project.tables import read_table
@@ -484,6 +485,20 @@ def last_order_dates_recompute(*, customer_ids: set[int]) -> None:
 
 # --- Calls ----------------------------------------------------------------------------
 
+def _check_no_draft_left(customer: Customer) -> None:
+    """"No need" must not leave a draft with lines open: the store asked for something."""
+    lines = OrderLine.objects.filter(order__customer=customer,
+                                     order__cycle_start=current_cycle(),
+                                     order__status=OrderStatus.DRAFT).count()
+    if lines:
+        raise BusinessError(
+            ngettext("The draft order has %(n)d line: confirm it, or cancel it, before "
+                     "closing the call as no need.",
+                     "The draft order has %(n)d lines: confirm it, or cancel it, before "
+                     "closing the call as no need.", lines) % {"n": lines},
+            field="outcome")
+
+
 @transaction.atomic
 def call_record(*, user, customer: Customer, outcome: str, started_at: datetime | None = None,
                 callback_at: datetime | None = None, note: str = "") -> CallRecord:
@@ -498,6 +513,8 @@ def call_record(*, user, customer: Customer, outcome: str, started_at: datetime 
     if outcome == CallOutcome.ORDERED and order is None:
         raise BusinessError(_("Confirm the order before closing the call as ordered."),
                             field="outcome")
+    if outcome == CallOutcome.NO_NEED:
+        _check_no_draft_left(customer)
     if outcome == CallOutcome.CALL_BACK:
         if callback_at is None:
             raise BusinessError(_("Give the time to call back."), field="callback_at")

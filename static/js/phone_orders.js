@@ -65,7 +65,7 @@
     if (event.detail.target.id === "sku-results") { highlight(0); return; }
     if (event.detail.target.id === "order-panel" || event.target.id === "order-panel") {
       const form = document.getElementById("line-form");
-      if (form && !document.getElementById("console-error")) {
+      if (form && !document.querySelector("#console-error .alert")) {
         form.reset();
         document.getElementById("sku-results").innerHTML = "";
         active = -1;

@@ -49,3 +49,60 @@ def test_clerk_takes_an_order_from_the_keyboard(page, clerk, store):
         "confirmed", 3, Decimal("652.50"))
     assert CallRecord.objects.get().outcome == "ordered"
     page.get_by_text("1 / 1").wait_for()
+
+
+def _console(page, clerk, store):
+    login(page, clerk)
+    page.goto(f"/orders/console/{store.pk}/")
+    page.wait_for_load_state("load")
+    page.wait_for_function("window.htmx !== undefined")
+
+
+def test_an_out_of_stock_search_keeps_the_order_panel_and_can_record_the_demand(
+        page, clerk, store):
+    # given a store with one line on its order and 白沙(硬) out of stock
+    sku = ProductFactory(code="690001", name="芙蓉王(硬)", wholesale_price=Decimal("217.50"))
+    CycleSupply.objects.create(cycle_start=current_cycle(), product=sku, available_cartons=50)
+    gone = ProductFactory(code="690060", name="白沙(硬)", brand="白沙")
+    CycleSupply.objects.create(cycle_start=current_cycle(), product=gone, available_cartons=0)
+    _console(page, clerk, store)
+    page.keyboard.press("/")
+    page.keyboard.type("frw")
+    page.locator("#sku-results li[data-sku='690001']").wait_for(timeout=30_000)
+    page.keyboard.press("Enter")
+    page.keyboard.type("2")
+    page.keyboard.press("Enter")
+    page.locator("#read-back").get_by_text("435.00").wait_for()
+
+    # when the clerk searches the out-of-stock SKU
+    page.keyboard.type("bsy")
+    page.locator("#sku-results .substitutes").wait_for(timeout=30_000)
+
+    # then the order, its buttons and the search stay; the demand can still be recorded
+    assert page.locator("#current-order").is_visible()
+    assert page.locator("#btn-confirm").is_visible()
+    assert page.input_value("#sku-q") == "bsy"
+    page.locator("#sku-results li[data-sku='690060'] button.pick").click()
+    page.keyboard.type("3")
+    page.keyboard.press("Enter")
+    page.locator("#current-order tr[data-sku='690060']").wait_for()
+    assert "缺货" in page.locator("#current-order tr[data-sku='690060']").inner_text()
+
+
+def test_an_error_is_gone_once_the_next_action_succeeds(page, clerk, store):
+    sku = ProductFactory(code="690001", name="芙蓉王(硬)", wholesale_price=Decimal("217.50"))
+    CycleSupply.objects.create(cycle_start=current_cycle(), product=sku, available_cartons=50)
+    _console(page, clerk, store)
+
+    # an unknown SKU is refused, with the reason beside the line form
+    page.keyboard.press("/")
+    page.keyboard.type("xyz")
+    page.keyboard.press("Enter")
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+    page.locator("#console-error .alert").get_by_text("xyz").wait_for()
+
+    # the next search succeeds and the error is gone
+    page.fill("#sku-q", "frw")
+    page.locator("#sku-results li[data-sku='690001']").wait_for(timeout=30_000)
+    assert page.locator("#console-error .alert").count() == 0
