@@ -362,6 +362,7 @@ class OrderImport(models.Model):
     orders_created = models.PositiveIntegerField(_("orders created"), default=0)
     lines_created = models.PositiveIntegerField(_("lines created"), default=0)
     orders_skipped = models.PositiveIntegerField(_("orders already present"), default=0)
+    skipped = models.JSONField(_("rows skipped"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("order import")

@@ -1,5 +1,7 @@
 """Pages of the order clerk: call list, console (htmx), orders, supply, figures, imports."""
 
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,11 +14,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm_project.errors import BusinessError
+from customers.access import Ability, require
 from customers.selectors import customer_get
 
 from . import forms, selectors, services
 
 CALL_STARTED_KEY = "phone_orders:call_started:%s"
+SUPPLY_REFUSED_KEY = "phone_orders:supply_refused"
+
+
+def _rows_report(*, filename: str, refused=(), skipped=()) -> HttpResponse:
+    """Rows an import refused or skipped, and why, as a CSV file Excel opens in Chinese."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([_("row"), _("outcome"), _("column"), _("reason")])
+    for outcome, rows in ((_("refused"), refused), (_("skipped"), skipped)):
+        for row in rows:
+            writer.writerow([row["row"], outcome, row["column"], row["reason"]])
+    return response
 
 
 @login_required
@@ -154,11 +171,21 @@ def supply_view(request):
                                        upload=supply["file"])
         except BusinessError as exc:
             error, row_errors = str(exc.message), exc.errors
+            request.session[SUPPLY_REFUSED_KEY] = [
+                {**e, "reason": str(e["reason"])} for e in row_errors or []]
         else:
             messages.success(request, _("Supply saved."))
             return redirect(f"{reverse('phone_orders:supply')}?cycle={page['cycle'].isoformat()}")
     return render(request, "phone_orders/supply.html",
                   {**page, "error": error, "row_errors": row_errors})
+
+
+@login_required
+def supply_refused_view(request):
+    """The rows of the last supply sheet this user uploaded that were refused."""
+    require(request.user, Ability.SET_SUPPLY)
+    return _rows_report(filename="supply-refused.csv",
+                        refused=request.session.get(SUPPLY_REFUSED_KEY, []))
 
 
 @login_required
@@ -193,3 +220,10 @@ def import_detail_view(request, pk):
     template = ("phone_orders/_import_progress.html" if request.htmx
                 else "phone_orders/import_detail.html")
     return render(request, template, {"job": job, "errors": job.errors[:1000]})
+
+
+@login_required
+def import_report_view(request, pk):
+    job = selectors.order_import_get(user=request.user, pk=pk)
+    return _rows_report(filename=f"order-import-{job.pk}.csv", refused=job.errors,
+                        skipped=job.skipped)
