@@ -154,17 +154,51 @@ def call_progress(customers) -> dict:
             "percent": round(100 * called / len(rows)) if rows else 0}
 
 
+CALL_ORDER = {CALL_STATUS_NOT_CALLED: 0, CallOutcome.CALL_BACK: 1, CallOutcome.NO_ANSWER: 3,
+              CallOutcome.NO_NEED: 4, CallOutcome.ORDERED: 5}
+
+
+def call_order_key(store, now):
+    """Stores not yet called first; then call-backs that are due, by their time; then
+    call-backs not due yet; then no answer (to try again); the stores done last."""
+    rank = CALL_ORDER.get(store.call_status, 2)
+    if store.call_status == CallOutcome.CALL_BACK:
+        due = store.callback_at is None or store.callback_at <= now
+        return (rank if due else 2, store.callback_at or now, store.territory.code, store.code)
+    return (rank, now, store.territory.code, store.code)
+
+
+def is_to_call(store, now) -> bool:
+    """A store the clerk still has to call now: never called, or a call-back due."""
+    if store.call_status == CALL_STATUS_NOT_CALLED:
+        return True
+    return store.call_status == CallOutcome.CALL_BACK and (
+        store.callback_at is None or store.callback_at <= now)
+
+
 def call_list_page(*, user, day: date, status: str = "") -> dict:
-    """Today's call list, narrowed to one call status; progress counts the whole list."""
+    """Today's call list in call order, narrowed to one call status; progress counts the
+    whole list."""
+    now = timezone.now()
     stores = list(call_list(user=user, day=day))
     for store in stores:
         store.call_status = call_status(store)
+        store.to_call = is_to_call(store, now)
+    stores.sort(key=lambda store: call_order_key(store, now))
     return {
         "day": day, "stores": [s for s in stores if not status or s.call_status == status],
         "progress": call_progress(stores),
         "status_choices": [(CALL_STATUS_NOT_CALLED, _("Not called")), *CallOutcome.choices],
         "wanted": status, "can_call": can(user, Ability.TAKE_ORDERS),
     }
+
+
+def next_store_to_call(*, user, after: Customer, status: str = "") -> Customer | None:
+    """The next store of today's call list (with the list's filter) the clerk still has to
+    call, other than `after`; None when the list is done."""
+    page = call_list_page(user=user, day=timezone.localdate(), status=status)
+    return next((store for store in page["stores"]
+                 if store.pk != after.pk and store.to_call), None)
 
 
 # --- The console ----------------------------------------------------------------------

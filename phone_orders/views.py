@@ -1,6 +1,7 @@
 """Pages of the order clerk: call list, console (htmx), orders, supply, figures, imports."""
 
 import csv
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +22,14 @@ from . import forms, selectors, services
 
 CALL_STARTED_KEY = "phone_orders:call_started:%s"
 SUPPLY_REFUSED_KEY = "phone_orders:supply_refused"
+CALL_FILTER_KEY = "phone_orders:call_filter"
+
+
+def _call_list_url(request) -> str:
+    """The call list with the filter the clerk chose last."""
+    status = request.session.get(CALL_FILTER_KEY, "")
+    url = reverse("phone_orders:calls")
+    return f"{url}?{urlencode({'status': status})}" if status else url
 
 
 def _rows_report(*, filename: str, refused=(), skipped=()) -> HttpResponse:
@@ -39,6 +48,7 @@ def _rows_report(*, filename: str, refused=(), skipped=()) -> HttpResponse:
 @login_required
 def call_list_view(request):
     query = forms.CallListQuery(request.GET).values()
+    request.session[CALL_FILTER_KEY] = query["status"]
     return render(request, "phone_orders/call_list.html", selectors.call_list_page(
         user=request.user, day=query["day"], status=query["status"]))
 
@@ -50,8 +60,9 @@ def console_view(request, customer_pk):
     customer = selectors.console_customer_get(user=request.user, pk=customer_pk)
     # When the call started, for its duration on the call record.
     request.session.setdefault(CALL_STARTED_KEY % customer.pk, timezone.now().isoformat())
-    return render(request, "phone_orders/console.html",
-                  selectors.console_context(user=request.user, customer=customer))
+    return render(request, "phone_orders/console.html", {
+        **selectors.console_context(user=request.user, customer=customer),
+        "call_list_url": _call_list_url(request)})
 
 
 def _order_panel(request, customer, error=None):
@@ -110,7 +121,8 @@ def console_cancel_view(request, customer_pk):
 @login_required
 @require_POST
 def console_outcome_view(request, customer_pk):
-    """Close the call with its outcome and go back to the call list (the next store)."""
+    """Close the call with its outcome and open the next store to call (of the call list
+    with its filter), or the call list when none is left."""
     customer = customer_get(user=request.user, pk=customer_pk)
     call = forms.CallOutcomeForm(request.POST).values()
     started = parse_datetime(request.session.get(CALL_STARTED_KEY % customer.pk, "") or "")
@@ -122,7 +134,10 @@ def console_outcome_view(request, customer_pk):
         return _order_panel(request, customer, str(error.message))
     request.session.pop(CALL_STARTED_KEY % customer.pk, None)
     messages.success(request, _("Call with %(store)s recorded.") % {"store": customer.name})
-    url = reverse("phone_orders:calls")
+    following = selectors.next_store_to_call(
+        user=request.user, after=customer, status=request.session.get(CALL_FILTER_KEY, ""))
+    url = (reverse("phone_orders:console", args=[following.pk]) if following
+           else _call_list_url(request))
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
