@@ -136,6 +136,13 @@ def call_list(*, user, day: date | None = None) -> QuerySet[Customer]:
             order_amount=Subquery(order.values("total_amount")[:1]),
             has_warning=Exists(ChurnWarning.objects.filter(
                 customer=OuterRef("pk"), status__in=OPEN_WARNING_STATUSES)),
+            churn_risk=Subquery(ChurnWarning.objects.filter(
+                customer=OuterRef("pk"), status__in=OPEN_WARNING_STATUSES)
+                .order_by("-score").values("score")[:1]),
+            last_order_cartons=Subquery(Order.objects.filter(
+                customer=OuterRef("pk"), status=OrderStatus.CONFIRMED,
+                order_date=OuterRef("last_order_date")).order_by("-id")
+                .values("granted_cartons")[:1]),
         )
         .order_by("territory__code", "code")
     )
@@ -151,7 +158,9 @@ def call_progress(customers) -> dict:
     rows = list(customers)
     called = sum(1 for c in rows if c.last_outcome or c.order_status == OrderStatus.CONFIRMED)
     return {"called": called, "total": len(rows),
-            "percent": round(100 * called / len(rows)) if rows else 0}
+            "percent": round(100 * called / len(rows)) if rows else 0,
+            "ordered": sum(1 for c in rows if c.order_status == OrderStatus.CONFIRMED),
+            "to_call": sum(1 for c in rows if getattr(c, "to_call", False))}
 
 
 CALL_ORDER = {CALL_STATUS_NOT_CALLED: 0, CallOutcome.CALL_BACK: 1, CallOutcome.NO_ANSWER: 3,

@@ -63,3 +63,24 @@ def test_closing_the_last_call_goes_back_to_the_filtered_list(client, clerk, tod
                            {"outcome": "no_answer"}, **HTMX)
 
     assert response["HX-Redirect"] == "/orders/calls/?status=not_called"
+
+
+def test_each_call_list_row_shows_grade_risk_last_order_and_call_back(client, clerk,
+                                                                      today_stores, sku):
+    from customers.models import ChurnReason, ChurnWarning
+
+    first = today_stores[0]
+    first.grade = "A"
+    first.save()
+    order = services.order_create(user=clerk, customer=first,
+                                  lines=[services.LineRequest(sku, 3)], confirm=True)
+    ChurnWarning.objects.create(customer=first, reason=ChurnReason.NO_ORDER, score=70,
+                                evidence={}, as_of=timezone.localdate())
+    client.force_login(clerk)
+
+    response = client.get("/orders/calls/", HTTP_ACCEPT_LANGUAGE="en")
+
+    row = next(s for s in response.context["stores"] if s.pk == first.pk)
+    assert (row.grade, row.churn_risk, row.last_order_date, row.last_order_cartons) == (
+        "A", 70, order.order_date, 3)
+    assert "3 cartons" in response.content.decode()

@@ -45,7 +45,8 @@ def test_call_list_shows_todays_stores_with_status_flags_and_progress(client, cl
     assert [s.name for s in stores] == [today_store.name, "没接店"]
     assert {s.name: s.call_status for s in stores} == {today_store.name: "not_called",
                                                         "没接店": "no_answer"}
-    assert response.context["progress"] == {"called": 1, "total": 2, "percent": 50}
+    assert response.context["progress"] == {"called": 1, "total": 2, "percent": 50,
+                                            "ordered": 0, "to_call": 1}
     assert tomorrow.name not in response.content.decode()
     assert [s.has_warning for s in stores] == [True, False]
 
