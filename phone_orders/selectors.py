@@ -27,9 +27,11 @@ from customers.selectors import customer_get, customers_visible_to, users_overse
 
 from .catalog import product_search
 from .models import (
+    BriefingNote,
     CallOutcome,
     CallRecord,
     CycleSupply,
+    DeliveryContact,
     Order,
     OrderImport,
     OrderLine,
@@ -280,6 +282,10 @@ def console_context(*, user, customer: Customer, error: str | None = None) -> di
         "outcomes": [(CallOutcome.NO_NEED, _("No need")),
                      (CallOutcome.NO_ANSWER, _("No answer"))],
         "clerk_number": user.employee_no or user.username,
+        "manager": customer.manager,
+        "delivery_contact": DeliveryContact.objects.filter(
+            territory_id=customer.territory_id).first(),
+        "call_limit": settings.CRM_CALL_LENGTH_LIMIT_SECONDS,
     }
 
 
@@ -499,15 +505,17 @@ def clerk_figures_page(*, user, date_from: date, date_to: date) -> dict:
 
 
 def clerk_figures(*, user, date_from: date, date_to: date) -> dict:
-    """Per clerk: calls, orders taken, no-answer rate, average call time; and unmet demand
-    by SKU over the orders those clerks took."""
+    """Per clerk: calls, orders taken, no-answer rate, average call time, calls over the
+    length limit; and unmet demand by SKU over the orders those clerks took."""
+    limit = settings.CRM_CALL_LENGTH_LIMIT_SECONDS
     clerks = list(clerks_visible_to(user))
     calls = (CallRecord.objects.filter(clerk__in=clerks, call_date__gte=date_from,
                                        call_date__lte=date_to)
              .values("clerk_id")
              .annotate(calls=Count("id"),
                        no_answer=Count("id", filter=Q(outcome=CallOutcome.NO_ANSWER)),
-                       avg_seconds=Avg("duration_seconds")))
+                       avg_seconds=Avg("duration_seconds"),
+                       long_calls=Count("id", filter=Q(duration_seconds__gt=limit))))
     calls = {row["clerk_id"]: row for row in calls}
     orders = dict(
         Order.objects.filter(taken_by__in=clerks, status=OrderStatus.CONFIRMED,
@@ -521,6 +529,7 @@ def clerk_figures(*, user, date_from: date, date_to: date) -> dict:
             "clerk": clerk, "calls": made, "orders": orders.get(clerk.pk, 0),
             "no_answer_rate": (100 * row.get("no_answer", 0) / made) if made else None,
             "avg_seconds": round(row["avg_seconds"]) if made else None,
+            "long_calls": row.get("long_calls", 0),
         })
     unmet = (OrderLine.objects.filter(order__taken_by__in=clerks,
                                       order__status=OrderStatus.CONFIRMED,
@@ -534,7 +543,7 @@ def clerk_figures(*, user, date_from: date, date_to: date) -> dict:
                        stock=Sum(F("requested_cartons") - F("granted_cartons"),
                                  filter=Q(unmet_reason=UnmetReason.STOCK)))
              .order_by("-unmet", "product__code"))
-    return {"clerks": rows, "unmet": list(unmet)}
+    return {"clerks": rows, "unmet": list(unmet), "call_limit": limit}
 
 
 def imports_visible_to(user) -> QuerySet[OrderImport]:
@@ -557,3 +566,29 @@ def order_import_get(*, user, pk) -> OrderImport:
 def order_takers_visible_to(user) -> QuerySet:
     """Users who may appear as "taken by" in the order filters of this user."""
     return users_overseen_by(user).filter(role__in=[Role.CLERK, Role.MANAGER])
+
+
+# --- The briefing ---------------------------------------------------------------------
+
+def briefing(*, cycle_start: date | None = None) -> dict:
+    """What a clerk reads before the first call of a cycle: the notes written for it, the
+    rationed SKUs with their quotas, the new products and what is out of stock."""
+    cycle = cycle_start or current_cycle()
+    supplies = list(CycleSupply.objects.filter(cycle_start=cycle, product__on_sale=True)
+                    .select_related("product").order_by("product__code"))
+    return {
+        "cycle_start": cycle,
+        "notes": list(BriefingNote.objects.filter(cycle_start=cycle)
+                      .select_related("created_by").order_by("kind", "-created_at")),
+        "rationed": [s for s in supplies if s.product.is_scarce],
+        "new_products": [s for s in supplies if s.product.is_new],
+        "sold_out": [s for s in supplies if s.remaining_cartons <= 0],
+    }
+
+
+def briefing_page(*, user) -> dict:
+    from .models import BriefingKind
+
+    data = briefing()
+    return {**data, "briefing": data, "can_write": can(user, Ability.WRITE_BRIEFING),
+            "kinds": BriefingKind.choices}

@@ -26,6 +26,8 @@ from customers.services import churn_warning_resolve_open
 
 from .models import (
     LIVE_ORDER_STATUSES,
+    BriefingKind,
+    BriefingNote,
     CallOutcome,
     CallRecord,
     CycleSupply,
@@ -638,3 +640,29 @@ def order_import_start(*, user, uploaded_file) -> OrderImport:
     job = order_import_create(user=user, uploaded_file=uploaded_file)
     transaction.on_commit(lambda: run_order_import.delay(import_id=job.pk))
     return job
+
+
+# --- The briefing before the first call (administrators and supervisors) -------------
+
+def briefing_note_add(*, user, kind: str, text: str,
+                      cycle_start: date | None = None) -> BriefingNote:
+    """A note of the cycle for the clerks: supply, a new product, a price, a promotion or a
+    policy."""
+    require(user, Ability.WRITE_BRIEFING,
+            _("Only an administrator or a supervisor writes the briefing."))
+    if kind not in BriefingKind.values:
+        raise BusinessError(_("Choose what the note is about."), field="kind")
+    text = (text or "").strip()
+    if not text:
+        raise BusinessError(_("Write the note."), field="text")
+    note = BriefingNote(cycle_start=cycle_start_for(cycle_start or timezone.localdate()),
+                        kind=kind, text=text[:1000], created_by=user)
+    note.full_clean()
+    note.save()
+    return note
+
+
+def briefing_note_remove(*, user, note_id) -> None:
+    require(user, Ability.WRITE_BRIEFING,
+            _("Only an administrator or a supervisor writes the briefing."))
+    BriefingNote.objects.filter(pk=note_id if str(note_id).isdigit() else None).delete()

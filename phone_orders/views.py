@@ -49,8 +49,10 @@ def _rows_report(*, filename: str, refused=(), skipped=()) -> HttpResponse:
 def call_list_view(request):
     query = forms.CallListQuery(request.GET).values()
     request.session[CALL_FILTER_KEY] = query["status"]
-    return render(request, "phone_orders/call_list.html", selectors.call_list_page(
-        user=request.user, day=query["day"], status=query["status"]))
+    return render(request, "phone_orders/call_list.html", {
+        **selectors.call_list_page(user=request.user, day=query["day"],
+                                   status=query["status"]),
+        "briefing": selectors.briefing()})
 
 
 # --- The console ----------------------------------------------------------------------
@@ -59,10 +61,11 @@ def call_list_view(request):
 def console_view(request, customer_pk):
     customer = selectors.console_customer_get(user=request.user, pk=customer_pk)
     # When the call started, for its duration on the call record.
-    request.session.setdefault(CALL_STARTED_KEY % customer.pk, timezone.now().isoformat())
+    started = request.session.setdefault(CALL_STARTED_KEY % customer.pk,
+                                         timezone.now().isoformat())
     return render(request, "phone_orders/console.html", {
         **selectors.console_context(user=request.user, customer=customer),
-        "call_list_url": _call_list_url(request)})
+        "call_list_url": _call_list_url(request), "call_started": started})
 
 
 def _order_panel(request, customer, error=None):
@@ -201,6 +204,26 @@ def supply_refused_view(request):
     require(request.user, Ability.SET_SUPPLY)
     return _rows_report(filename="supply-refused.csv",
                         refused=request.session.get(SUPPLY_REFUSED_KEY, []))
+
+
+@login_required
+def briefing_view(request):
+    """This cycle's briefing; administrators and supervisors add and remove notes."""
+    error = None
+    if request.method == "POST":
+        note = forms.BriefingNoteForm(request.POST).values()
+        try:
+            if note["delete"]:
+                services.briefing_note_remove(user=request.user, note_id=note["delete"])
+            else:
+                services.briefing_note_add(user=request.user, kind=note["kind"],
+                                           text=note["text"])
+        except BusinessError as exc:
+            error = str(exc.message)
+        else:
+            return redirect("phone_orders:briefing")
+    return render(request, "phone_orders/briefing.html",
+                  {**selectors.briefing_page(user=request.user), "error": error})
 
 
 @login_required

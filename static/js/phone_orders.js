@@ -184,3 +184,19 @@
 
   document.addEventListener("DOMContentLoaded", numberAll);
 })();
+
+// The call timer: minutes and seconds since the call started, amber past the limit.
+(function () {
+  "use strict";
+  function tick() {
+    const timer = document.getElementById("call-timer");
+    if (!timer) { return; }
+    const started = Date.parse(timer.dataset.started);
+    if (Number.isNaN(started)) { return; }
+    const seconds = Math.max(0, Math.floor((Date.now() - started) / 1000));
+    const limit = Number(timer.dataset.limit) || 0;
+    timer.textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+    timer.classList.toggle("over", limit > 0 && seconds >= limit);
+  }
+  document.addEventListener("DOMContentLoaded", function () { tick(); setInterval(tick, 1000); });
+})();
