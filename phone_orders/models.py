@@ -162,6 +162,8 @@ class Order(models.Model):
             models.Index(fields=["customer", "order_date"]),
             models.Index(fields=["status", "order_date"]),
             models.Index(fields=["taken_by", "order_date"]),
+            # The order list, newest first: a page is read off this index.
+            models.Index(fields=["-order_date", "-id"], name="order_list_newest_idx"),
         ]
 
     def __str__(self) -> str:
