@@ -124,15 +124,17 @@ def test_no_need_after_cancelling_the_draft_is_recorded(client, clerk, store, sk
     assert call.outcome == CallOutcome.NO_NEED
 
 
-def test_a_successful_search_clears_the_last_error(client, clerk, store, sku):
+def test_a_refused_line_puts_the_reason_beside_the_line_form(client, clerk, store, sku):
+    # the error goes into the slot beside the line form (an out-of-band swap), which the
+    # next successful answer empties (tests/browser: test_an_error_is_gone_once_...)
     client.force_login(clerk)
+
     failed = client.post(f"/orders/console/{store.pk}/line/", {"sku": "xyz", "cartons": "1"},
                          HTTP_ACCEPT_LANGUAGE="en", **HTMX)
+    done = client.post(f"/orders/console/{store.pk}/line/", {"sku": sku.code, "cartons": "1"},
+                       HTTP_ACCEPT_LANGUAGE="en", **HTMX)
+
+    assert 'id="console-error"' in failed.content.decode()
     assert "Unknown SKU: xyz." in failed.content.decode()
-
-    response = client.get(f"/orders/console/{store.pk}/search/", {"q": "frw"}, **HTMX)
-
-    # the answer empties the error slot beside the line form (an out-of-band swap)
-    page = response.content.decode()
-    assert 'id="console-error"' in page and 'hx-swap-oob="true"' in page
-    assert "Unknown SKU" not in page
+    assert 'id="console-error"' in done.content.decode()
+    assert "Unknown SKU" not in done.content.decode()

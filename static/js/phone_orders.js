@@ -9,10 +9,13 @@
   // The list that number keys pick from: the search results (with substitutes) unless
   // the clerk chose "what else" (Alt+W) or "suggested" (Alt+G).
   let pickList = "#sku-results";
+  // When the last error appeared: a search started after it succeeded, so it goes.
+  let errorShownAt = 0;
+  let errorQuery = null;  // the search text then: a late answer to it is not a new action
 
   const ALT_BUTTONS = {
     KeyC: "#btn-confirm", KeyR: ".btn-repeat", KeyN: "#btn-no_need", KeyA: "#btn-no_answer",
-    KeyO: "#btn-finish", KeyT: ".substitutes-link",
+    KeyO: "#btn-finish",
   };
   const ALT_FOCUS = { KeyB: "#callback-at", KeyX: "#cancel-reason" };
   const ALT_LISTS = { KeyW: "#what-else-list", KeyG: "#suggested-list" };
@@ -40,7 +43,7 @@
   }
 
   function numberAll() {
-    ["#sku-results", "#what-else-list", "#suggested-list"].forEach(number);
+    ["#sku-results", "#what-else-list", "#suggested-list", "#substitutes"].forEach(number);
     document.querySelectorAll(".pick-list").forEach((el) => el.classList.remove("pick-list"));
     const chosen = document.querySelector(pickList);
     if (chosen && pickList !== "#sku-results") { chosen.classList.add("pick-list"); }
@@ -93,6 +96,12 @@
       return true;
     }
     if (event.code === "KeyS") { focusSearch(); return true; }
+    if (event.code === "KeyT") {
+      // The substitutes of the first short line; number keys then pick from them.
+      const link = document.querySelector(".substitutes-link");
+      if (link) { pickList = "#substitutes"; link.click(); focusSearch(); }
+      return Boolean(link);
+    }
     if (ALT_LISTS[event.code]) {
       pickList = ALT_LISTS[event.code];
       numberAll();
@@ -166,13 +175,29 @@
     if (button) { event.preventDefault(); pick(button); }
   });
 
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    event.detail.xhr.startedAt = Date.now();
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
     numberAll();
     const target = event.detail.target;
-    if (target.id === "sku-results") { highlight(0); return; }
+    if (target.id === "sku-results") {
+      const error = document.getElementById("console-error");
+      if (error && event.detail.xhr.startedAt > errorShownAt && search().value !== errorQuery) {
+        error.innerHTML = "";
+      }
+      highlight(0);
+      return;
+    }
+    if (target.id === "substitutes") { return; }
     if (target.id === "order-panel" || event.target.id === "order-panel") {
       const form = document.getElementById("line-form");
-      if (form && !document.querySelector("#console-error .alert")) {
+      if (document.querySelector("#console-error .alert")) {
+        errorShownAt = Date.now();
+        errorQuery = search().value;
+      }
+      else if (form) {
         form.reset();
         document.getElementById("sku-results").innerHTML = "";
         pickList = "#sku-results";

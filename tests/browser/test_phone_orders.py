@@ -214,3 +214,30 @@ def test_console_keys_wait_for_a_chinese_input_method(page, clerk, store):
                     bubbles: true}))""")
     page.wait_for_timeout(300)
     assert CallRecord.objects.count() == 0
+
+
+def test_alt_t_shows_substitutes_of_a_short_line_and_a_number_picks_one(page, clerk, store):
+    # given 中华 rationed at 2 cartons on the order, and a SKU of its price band in stock
+    zh = ProductFactory(code="690002", name="中华(软)", brand="中华", is_scarce=True,
+                        default_quota=2, wholesale_price=Decimal("565.50"))
+    other = ProductFactory(code="690003", name="黄鹤楼(1916)", brand="黄鹤楼",
+                           wholesale_price=Decimal("560.00"))
+    for product in (zh, other):
+        CycleSupply.objects.create(cycle_start=current_cycle(), product=product,
+                                   available_cartons=50)
+    _console(page, clerk, store)
+    page.keyboard.type("zh")
+    page.locator("#sku-results li[data-sku='690002'] .pick-key").wait_for(timeout=30_000)
+    page.keyboard.press("1")
+    page.keyboard.type("5")
+    page.keyboard.press("Enter")
+    page.locator("#current-order tr[data-sku='690002'] .explain").wait_for()
+
+    # when the clerk asks for substitutes and presses 1
+    page.keyboard.press("Alt+t")
+    page.locator("#substitutes li[data-sku='690003'] .pick-key").wait_for(timeout=30_000)
+    page.keyboard.press("1")
+
+    # then the substitute is picked, ready for its cartons
+    assert page.input_value("#sku-q") == "690003"
+    assert page.evaluate("document.activeElement.id") == "cartons"
