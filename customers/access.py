@@ -41,6 +41,7 @@ class Ability(StrEnum):
     EDIT_CATALOG = "edit_catalog"
     SET_SUPPLY = "set_supply"  # a cycle's supply and the stores' quotas
     USE_ADMIN_SITE = "use_admin_site"  # the Django admin (not scoped by department)
+    WRITE_BRIEFING = "write_briefing"  # the order desk's briefing notes of a cycle
 
 
 _ALL = frozenset(Role)
@@ -67,6 +68,7 @@ ABILITIES: dict[Ability, frozenset[str]] = {
     Ability.EDIT_CATALOG: frozenset({Role.ADMIN}),
     Ability.SET_SUPPLY: frozenset({Role.ADMIN}),
     Ability.USE_ADMIN_SITE: frozenset({Role.ADMIN}),
+    Ability.WRITE_BRIEFING: frozenset({Role.SUPERVISOR, Role.ADMIN}),
 }
 assert set(ABILITIES) == set(Ability), "every ability needs its roles"
 assert all(roles <= _ALL for roles in ABILITIES.values())

@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from crm_project.errors import BusinessError
 
 from .access import Ability, require
-from .importers import COLUMNS, customers_import
+from .importers import CLEAR, COLUMNS, customers_import
 from .models import ChurnWarning, Customer, Department, MonthlyPurchase, Territory, User
 from .selectors import customers_visible_to
 
@@ -43,6 +43,9 @@ class CustomerImportForm(forms.Form):
     file = forms.FileField(label=_("CSV or Excel file"))
     dry_run = forms.BooleanField(label=_("Only check the file, import nothing"),
                                  required=False)
+    confirm_moves = forms.BooleanField(
+        label=_("Confirm moving stores to another territory or customer manager"),
+        required=False)
 
 
 @admin.register(Customer)
@@ -87,7 +90,8 @@ class CustomerAdmin(SimpleHistoryAdmin):
             try:
                 result = customers_import(content=upload.read(), filename=upload.name,
                                           user=request.user,
-                                          dry_run=form.cleaned_data["dry_run"])
+                                          dry_run=form.cleaned_data["dry_run"],
+                                          confirm_moves=form.cleaned_data["confirm_moves"])
             except BusinessError as error:
                 form.add_error("file", error.message)
             else:
@@ -103,6 +107,7 @@ class CustomerAdmin(SimpleHistoryAdmin):
             "form": form,
             "result": result,
             "columns": COLUMNS,
+            "clear_marker": CLEAR,
         }
         return TemplateResponse(request, "admin/customers/customer/import.html", context)
 

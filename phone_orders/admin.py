@@ -5,8 +5,10 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .models import (
+    BriefingNote,
     CallRecord,
     CycleSupply,
+    DeliveryContact,
     Order,
     OrderEvent,
     OrderImport,
@@ -130,3 +132,16 @@ class OrderImportAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(BriefingNote)
+class BriefingNoteAdmin(admin.ModelAdmin):
+    list_display = ["cycle_start", "kind", "text", "created_by", "created_at"]
+    list_filter = ["kind", "cycle_start"]
+    raw_id_fields = ["created_by"]
+
+
+@admin.register(DeliveryContact)
+class DeliveryContactAdmin(admin.ModelAdmin):
+    list_display = ["territory", "name", "phone"]
+    list_select_related = ["territory"]

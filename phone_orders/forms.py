@@ -72,3 +72,9 @@ class SupplyForm(QueryForm):
 
 class OrderImportForm(forms.Form):
     file = forms.FileField(error_messages={"required": _("Choose a file to upload.")})
+
+
+class BriefingNoteForm(QueryForm):
+    kind = forms.CharField(required=False)
+    text = forms.CharField(required=False, strip=False)
+    delete = forms.CharField(required=False)

@@ -33,7 +33,9 @@ from .signals import purchases_changed
 COLUMNS = ["customer_code", "order_date", "sku_code", "cartons", "amount"]
 MAX_REPORTED_ERRORS = 100_000
 AMOUNT_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
-CARTONS_PATTERN = r"^\d{1,6}$"
+CARTONS_PATTERN = r"^-?\d{1,6}$"
+# A unit price outside this range of the SKU's wholesale price is a typing error.
+PRICE_RANGE = (0.5, 2.0)
 
 
 @dataclass
@@ -44,6 +46,8 @@ class ImportResult:
     orders_created: int = 0
     lines_created: int = 0
     orders_skipped: int = 0
+    skipped: list = field(default_factory=list)  # one entry per file row not imported
+    skipped_orders: list = field(default_factory=list)  # (customer_id, cycle, order_id)
 
 
 def validate(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], int]:
@@ -52,10 +56,12 @@ def validate(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], int]:
     row_numbers = frame.index.to_series() + 2  # the header is row 1
     problems: list[pd.DataFrame] = []
 
-    def flag(mask: pd.Series, column: str, reason: str) -> None:
+    def flag(mask: pd.Series, column: str, reason) -> None:
+        """`reason` is one text, or a Series of texts per row."""
         if mask.any():
+            reasons = reason[mask] if isinstance(reason, pd.Series) else reason
             problems.append(pd.DataFrame({"row": row_numbers[mask], "column": column,
-                                          "reason": reason}))
+                                          "reason": reasons}))
 
     customers = dict(Customer.objects.values_list("code", "pk"))
     rows["customer_id"] = frame["customer_code"].map(customers)
@@ -70,7 +76,9 @@ def validate(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], int]:
     flag(~bad_date & (dates > today), "order_date", _("in the future"))
     rows["order_date"] = dates.dt.date
 
-    products = dict(Product.objects.values_list("code", "pk"))
+    catalog = {code: (pk, price) for code, pk, price in
+               Product.objects.values_list("code", "pk", "wholesale_price")}
+    products = {code: pk for code, (pk, _price) in catalog.items()}
     rows["product_id"] = frame["sku_code"].map(products)
     flag(rows["product_id"].isna(), "sku_code", _("unknown SKU code"))
 
@@ -84,6 +92,20 @@ def validate(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], int]:
     flag(~amount_ok, "amount", _("not an amount in yuan with at most two decimals"))
     rows["amount"] = frame["amount"].where(amount_ok)
 
+    # A unit price far from the SKU's wholesale price (4 cartons for 1.00 yuan).
+    wholesale = frame["sku_code"].map({code: float(price) for code, (_pk, price)
+                                       in catalog.items()})
+    unit = pd.to_numeric(rows["amount"], errors="coerce") / cartons.where(cartons > 0)
+    far = unit.notna() & wholesale.notna() & (
+        (unit < wholesale * PRICE_RANGE[0]) | (unit > wholesale * PRICE_RANGE[1]))
+    if far.any():
+        template = _("unit price %(price)s yuan per carton is far from the wholesale price "
+                     "%(wholesale)s yuan")
+        texts = pd.Series("", index=frame.index)
+        texts[far] = [template % {"price": f"{u:.2f}", "wholesale": f"{w:.2f}"}
+                      for u, w in zip(unit[far], wholesale[far], strict=True)]
+        flag(far, "amount", texts)
+
     good = ~(bad_date | rows["customer_id"].isna())
     cycles = (dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")).dt.date
     rows["cycle_start"] = cycles
@@ -94,6 +116,19 @@ def validate(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], int]:
     clash = pd.Series(False, index=frame.index)
     clash.loc[dates_per_cycle.index] = dates_per_cycle > 1
     flag(clash, "order_date", _("another order date of this store in the same order cycle"))
+
+    # The same SKU twice in one order: refused, naming the row it repeats.
+    by_sku = pd.DataFrame({"customer": rows["customer_id"], "cycle": cycles,
+                           "product": rows["product_id"], "row": row_numbers})[
+        good & ~clash & rows["product_id"].notna()]
+    first_row = by_sku.groupby(["customer", "cycle", "product"])["row"].transform("min")
+    repeated = pd.Series(False, index=frame.index)
+    repeated.loc[first_row.index] = first_row != by_sku["row"]
+    if repeated.any():
+        texts = pd.Series("", index=frame.index)
+        texts[repeated] = [_("the same SKU as row %(row)s of this order") % {"row": int(r)}
+                           for r in first_row[repeated[first_row.index]]]
+        flag(repeated, "sku_code", texts)
 
     errors = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(
         columns=["row", "column", "reason"])
@@ -121,8 +156,11 @@ def import_orders(path: str | Path, *, file_name: str | None = None,
     rows["customer_id"] = rows["customer_id"].astype("int64")
     rows["product_id"] = rows["product_id"].astype("int64")
     rows["cartons"] = rows["cartons"].astype("int64")
-    # The same SKU twice on one order becomes one line. Amounts are summed exactly as
-    # integer fen (the pattern checked above guarantees at most two decimals).
+    file_rows = pd.DataFrame({"row": rows.index.to_series() + 2,
+                              "customer_id": rows["customer_id"],
+                              "cycle_start": rows["cycle_start"]})
+    # The same SKU twice on one order is refused above; amounts are still summed exactly
+    # as integer fen (the pattern checked above guarantees at most two decimals).
     parts = rows["amount"].str.split(".", n=1, expand=True)
     fraction = (parts[1] if parts.shape[1] > 1 else pd.Series("", index=rows.index))
     rows["fen"] = (parts[0].astype("int64") * 100
@@ -135,8 +173,26 @@ def import_orders(path: str | Path, *, file_name: str | None = None,
     rows = rows.drop(columns="fen")
     report("loading", 50)
     load_rows(rows, result=result, progress=report)
+    result.skipped = _skipped_rows(file_rows, result.skipped_orders)
     report("done", 100)
     return result
+
+
+def _skipped_rows(file_rows: pd.DataFrame, skipped_orders: list) -> list[dict]:
+    """Every file row of an order that was not imported because the store already has an
+    order in that cycle, with the order it clashes with."""
+    if not skipped_orders:
+        return []
+    present = {(customer, cycle): order for customer, cycle, order in skipped_orders}
+    skipped = []
+    for row, customer, cycle in file_rows[["row", "customer_id", "cycle_start"]].itertuples(
+            index=False):
+        order = present.get((customer, cycle))
+        if order is not None:
+            skipped.append({"row": int(row), "column": "order_date", "reason": _(
+                "this store already has order #%(order)s in the order cycle of %(cycle)s; "
+                "the row was not imported") % {"order": order, "cycle": cycle.isoformat()}})
+    return skipped
 
 
 def load_rows(rows: pd.DataFrame, *, result: ImportResult | None = None,
@@ -197,6 +253,17 @@ def _load(rows: pd.DataFrame, result: ImportResult, report, source: str) -> None
         cursor.execute("SELECT count(*) FROM (SELECT DISTINCT customer_id, cycle_start "
                        "FROM order_import_stage) s")
         result.orders_skipped = cursor.fetchone()[0] - result.orders_created
+        cursor.execute(
+            f"""
+            SELECT s.customer_id, s.cycle_start, o.id
+            FROM (SELECT DISTINCT customer_id, cycle_start FROM order_import_stage) s
+            JOIN {order_table} o ON o.customer_id = s.customer_id
+                AND o.cycle_start = s.cycle_start AND o.status IN ('draft', 'confirmed')
+            WHERE NOT EXISTS (SELECT 1 FROM order_import_new n WHERE n.id = o.id)
+            ORDER BY s.customer_id, s.cycle_start
+            """
+        )
+        result.skipped_orders = cursor.fetchall()
         report("loading", 80)
         cursor.execute(
             f"""
@@ -330,6 +397,7 @@ def _order_import_claimed(job: OrderImport) -> OrderImport:
     job.orders_created = result.orders_created
     job.lines_created = result.lines_created
     job.orders_skipped = result.orders_skipped
+    job.skipped = result.skipped
     job.status = ImportStatus.FAILED if result.errors else ImportStatus.DONE
     job.stage = ""
     job.progress = 100

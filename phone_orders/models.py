@@ -162,6 +162,8 @@ class Order(models.Model):
             models.Index(fields=["customer", "order_date"]),
             models.Index(fields=["status", "order_date"]),
             models.Index(fields=["taken_by", "order_date"]),
+            # The order list, newest first: a page is read off this index.
+            models.Index(fields=["-order_date", "-id"], name="order_list_newest_idx"),
         ]
 
     def __str__(self) -> str:
@@ -362,6 +364,7 @@ class OrderImport(models.Model):
     orders_created = models.PositiveIntegerField(_("orders created"), default=0)
     lines_created = models.PositiveIntegerField(_("lines created"), default=0)
     orders_skipped = models.PositiveIntegerField(_("orders already present"), default=0)
+    skipped = models.JSONField(_("rows skipped"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("order import")
@@ -370,3 +373,49 @@ class OrderImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} {self.status}"
+
+
+class BriefingKind(models.TextChoices):
+    SUPPLY = "supply", _("Supply and quotas")
+    NEW_PRODUCT = "new_product", _("New product")
+    PRICE = "price", _("Price change")
+    PROMOTION = "promotion", _("Promotion")
+    POLICY = "policy", _("Policy notice")
+
+
+class BriefingNote(models.Model):
+    """A note the clerks read before their first call of a cycle, entered by an
+    administrator or a supervisor."""
+
+    cycle_start = models.DateField(_("order cycle (Monday)"))
+    kind = models.CharField(_("kind"), max_length=12, choices=BriefingKind.choices)
+    text = models.TextField(_("text"), max_length=1000)
+    created_by = models.ForeignKey("customers.User", on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("written by"))
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("briefing note")
+        verbose_name_plural = _("briefing notes")
+        indexes = [models.Index(fields=["cycle_start", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_start} {self.kind}"
+
+
+class DeliveryContact(models.Model):
+    """Who delivers to the stores of a territory (its delivery line), to give a store
+    that asks on the phone."""
+
+    territory = models.OneToOneField("customers.Territory", on_delete=models.CASCADE,
+                                     related_name="delivery_contact",
+                                     verbose_name=_("territory"))
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=20)
+
+    class Meta:
+        verbose_name = _("delivery contact")
+        verbose_name_plural = _("delivery contacts")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.phone}"

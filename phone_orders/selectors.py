@@ -27,9 +27,11 @@ from customers.selectors import customer_get, customers_visible_to, users_overse
 
 from .catalog import product_search
 from .models import (
+    BriefingNote,
     CallOutcome,
     CallRecord,
     CycleSupply,
+    DeliveryContact,
     Order,
     OrderImport,
     OrderLine,
@@ -136,6 +138,13 @@ def call_list(*, user, day: date | None = None) -> QuerySet[Customer]:
             order_amount=Subquery(order.values("total_amount")[:1]),
             has_warning=Exists(ChurnWarning.objects.filter(
                 customer=OuterRef("pk"), status__in=OPEN_WARNING_STATUSES)),
+            churn_risk=Subquery(ChurnWarning.objects.filter(
+                customer=OuterRef("pk"), status__in=OPEN_WARNING_STATUSES)
+                .order_by("-score").values("score")[:1]),
+            last_order_cartons=Subquery(Order.objects.filter(
+                customer=OuterRef("pk"), status=OrderStatus.CONFIRMED,
+                order_date=OuterRef("last_order_date")).order_by("-id")
+                .values("granted_cartons")[:1]),
         )
         .order_by("territory__code", "code")
     )
@@ -151,20 +160,56 @@ def call_progress(customers) -> dict:
     rows = list(customers)
     called = sum(1 for c in rows if c.last_outcome or c.order_status == OrderStatus.CONFIRMED)
     return {"called": called, "total": len(rows),
-            "percent": round(100 * called / len(rows)) if rows else 0}
+            "percent": round(100 * called / len(rows)) if rows else 0,
+            "ordered": sum(1 for c in rows if c.order_status == OrderStatus.CONFIRMED),
+            "to_call": sum(1 for c in rows if getattr(c, "to_call", False))}
+
+
+CALL_ORDER = {CALL_STATUS_NOT_CALLED: 0, CallOutcome.CALL_BACK: 1, CallOutcome.NO_ANSWER: 3,
+              CallOutcome.NO_NEED: 4, CallOutcome.ORDERED: 5}
+
+
+def call_order_key(store, now):
+    """Stores not yet called first; then call-backs that are due, by their time; then
+    call-backs not due yet; then no answer (to try again); the stores done last."""
+    rank = CALL_ORDER.get(store.call_status, 2)
+    if store.call_status == CallOutcome.CALL_BACK:
+        due = store.callback_at is None or store.callback_at <= now
+        return (rank if due else 2, store.callback_at or now, store.territory.code, store.code)
+    return (rank, now, store.territory.code, store.code)
+
+
+def is_to_call(store, now) -> bool:
+    """A store the clerk still has to call now: never called, or a call-back due."""
+    if store.call_status == CALL_STATUS_NOT_CALLED:
+        return True
+    return store.call_status == CallOutcome.CALL_BACK and (
+        store.callback_at is None or store.callback_at <= now)
 
 
 def call_list_page(*, user, day: date, status: str = "") -> dict:
-    """Today's call list, narrowed to one call status; progress counts the whole list."""
+    """Today's call list in call order, narrowed to one call status; progress counts the
+    whole list."""
+    now = timezone.now()
     stores = list(call_list(user=user, day=day))
     for store in stores:
         store.call_status = call_status(store)
+        store.to_call = is_to_call(store, now)
+    stores.sort(key=lambda store: call_order_key(store, now))
     return {
         "day": day, "stores": [s for s in stores if not status or s.call_status == status],
         "progress": call_progress(stores),
         "status_choices": [(CALL_STATUS_NOT_CALLED, _("Not called")), *CallOutcome.choices],
         "wanted": status, "can_call": can(user, Ability.TAKE_ORDERS),
     }
+
+
+def next_store_to_call(*, user, after: Customer, status: str = "") -> Customer | None:
+    """The next store of today's call list (with the list's filter) the clerk still has to
+    call, other than `after`; None when the list is done."""
+    page = call_list_page(user=user, day=timezone.localdate(), status=status)
+    return next((store for store in page["stores"]
+                 if store.pk != after.pk and store.to_call), None)
 
 
 # --- The console ----------------------------------------------------------------------
@@ -227,7 +272,7 @@ def console_context(*, user, customer: Customer, error: str | None = None) -> di
         "changes": order_changes_after_confirmation(order=order),
         "previous_orders": [o for o in recent
                             if o.status == OrderStatus.CONFIRMED and o != order][:3],
-        "suggested_lines": suggested_lines(customer=customer, suggested=suggested),
+        "suggested_lines": suggested_lines(customer=customer, suggested=suggested, order=order),
         "not_yet_ordered": with_suggestions(not_yet_ordered(customer=customer, order=order),
                                             suggested),
         "flags": open_flags(customer=customer),
@@ -237,6 +282,10 @@ def console_context(*, user, customer: Customer, error: str | None = None) -> di
         "outcomes": [(CallOutcome.NO_NEED, _("No need")),
                      (CallOutcome.NO_ANSWER, _("No answer"))],
         "clerk_number": user.employee_no or user.username,
+        "manager": customer.manager,
+        "delivery_contact": DeliveryContact.objects.filter(
+            territory_id=customer.territory_id).first(),
+        "call_limit": settings.CRM_CALL_LENGTH_LIMIT_SECONDS,
     }
 
 
@@ -250,7 +299,8 @@ def sku_search_page(*, user, customer_pk, query: str) -> dict:
 def substitutes_page(*, user, customer_pk, product_pk) -> dict:
     customer = customer_get(user=user, pk=customer_pk)
     product = get_object_or_404(Product, pk=product_pk)
-    return {"customer": customer, "product": product,
+    wanted = _offers(customer=customer, products=[product], cycle_start=current_cycle())[0]
+    return {"customer": customer, "product": product, "wanted": wanted,
             "offers": substitutes(customer=customer, product=product)}
 
 
@@ -264,13 +314,17 @@ def sku_search(*, customer: Customer, query: str, limit: int = 8) -> list[SkuOff
     return _offers(customer=customer, products=products, cycle_start=current_cycle())
 
 
-def usual_price_bands(*, customer: Customer, weeks: int = 12) -> list[int]:
+def band_shares(*, customer: Customer, weeks: int = 12) -> dict[int, float]:
+    """Share of the store's recent cartons per price band, largest first."""
     since = timezone.localdate() - timedelta(weeks=weeks)
-    return sorted(set(
-        OrderLine.objects.filter(order__customer=customer, order__status=OrderStatus.CONFIRMED,
-                                 order__order_date__gte=since)
-        .values_list("product__price_band", flat=True).distinct()
-    ))
+    rows = (OrderLine.objects.filter(order__customer=customer,
+                                     order__status=OrderStatus.CONFIRMED,
+                                     order__order_date__gte=since)
+            .values("product__price_band").annotate(cartons=Sum("requested_cartons")))
+    totals = {row["product__price_band"]: row["cartons"] or 0 for row in rows}
+    whole = sum(totals.values()) or 1
+    return {band: cartons / whole for band, cartons in
+            sorted(totals.items(), key=lambda item: (-item[1], item[0]))}
 
 
 def recently_ordered_cartons(*, customer: Customer, weeks: int = 12) -> dict[int, int]:
@@ -300,9 +354,12 @@ def with_suggestions(offers: list[SkuOffer], suggested: dict[int, int]) -> list[
     return offers
 
 
-def suggested_lines(*, customer: Customer, suggested: dict[int, int]) -> list[SkuOffer]:
-    """The store's usual SKUs with the suggested cartons, those on sale first."""
-    products = Product.objects.filter(pk__in=suggested).order_by("code")
+def suggested_lines(*, customer: Customer, suggested: dict[int, int],
+                    order: Order | None = None) -> list[SkuOffer]:
+    """The store's usual SKUs with the suggested cartons, those on sale first, leaving out
+    the SKUs already on today's order."""
+    in_order = set(order.lines.values_list("product_id", flat=True)) if order else set()
+    products = Product.objects.filter(pk__in=set(suggested) - in_order).order_by("code")
     offers = with_suggestions(_offers(customer=customer, products=products,
                                       cycle_start=current_cycle()), suggested)
     offers.sort(key=lambda o: (not o.on_sale, o.out_of_stock, -(o.suggested or 0)))
@@ -311,24 +368,36 @@ def suggested_lines(*, customer: Customer, suggested: dict[int, int]) -> list[Sk
 
 def not_yet_ordered(*, customer: Customer, order: Order | None, limit: int = 12) -> list[SkuOffer]:
     """"What else do you have?": SKUs in stock this cycle in the store's usual price bands
-    that are not on today's order, the store's new-to-it and new products first."""
+    that are not on today's order. Each band gets a share of the list like its share of
+    the store's cartons (at least one place), so one band never fills it; inside a band the
+    store's new-to-it and new products come first, rationed ones last."""
     cycle = current_cycle()
-    bands = usual_price_bands(customer=customer)
-    if not bands:
+    shares = band_shares(customer=customer)
+    if not shares:
         return []
     in_order = set(order.lines.values_list("product_id", flat=True)) if order else set()
     bought = set(OrderLine.objects.filter(order__customer=customer,
                                           order__status=OrderStatus.CONFIRMED)
                  .values_list("product_id", flat=True).distinct())
-    products = (Product.objects.filter(on_sale=True, price_band__in=bands,
+    products = (Product.objects.filter(on_sale=True, price_band__in=list(shares),
                                        supplies__cycle_start=cycle,
                                        supplies__granted_cartons__lt=F(
                                            "supplies__available_cartons"))
                 .exclude(pk__in=in_order))
-    offers = _offers(customer=customer, products=products, cycle_start=cycle)
-    offers.sort(key=lambda o: (o.product.pk in bought, not o.product.is_new,
-                               o.product.price_band, o.product.code))
-    return offers[:limit]
+    by_band: dict[int, list[SkuOffer]] = {band: [] for band in shares}
+    for offer in _offers(customer=customer, products=products, cycle_start=cycle):
+        by_band[offer.product.price_band].append(offer)
+    for offers in by_band.values():
+        offers.sort(key=lambda o: (o.product.pk in bought, not o.product.is_new,
+                                   o.product.is_scarce, o.product.code))
+    places = {band: max(1, round(limit * share)) for band, share in shares.items()}
+    chosen = []
+    for band in shares:
+        chosen += by_band[band][:places[band]]
+        by_band[band] = by_band[band][places[band]:]
+    # Places a band could not fill go to the others, the store's main band first.
+    leftovers = [offer for band in shares for offer in by_band[band]]
+    return (chosen + leftovers)[:limit]
 
 
 SUBSTITUTE_RULES = [("price_band", "same price band"), ("flavour", "same flavour"),
@@ -436,15 +505,17 @@ def clerk_figures_page(*, user, date_from: date, date_to: date) -> dict:
 
 
 def clerk_figures(*, user, date_from: date, date_to: date) -> dict:
-    """Per clerk: calls, orders taken, no-answer rate, average call time; and unmet demand
-    by SKU over the orders those clerks took."""
+    """Per clerk: calls, orders taken, no-answer rate, average call time, calls over the
+    length limit; and unmet demand by SKU over the orders those clerks took."""
+    limit = settings.CRM_CALL_LENGTH_LIMIT_SECONDS
     clerks = list(clerks_visible_to(user))
     calls = (CallRecord.objects.filter(clerk__in=clerks, call_date__gte=date_from,
                                        call_date__lte=date_to)
              .values("clerk_id")
              .annotate(calls=Count("id"),
                        no_answer=Count("id", filter=Q(outcome=CallOutcome.NO_ANSWER)),
-                       avg_seconds=Avg("duration_seconds")))
+                       avg_seconds=Avg("duration_seconds"),
+                       long_calls=Count("id", filter=Q(duration_seconds__gt=limit))))
     calls = {row["clerk_id"]: row for row in calls}
     orders = dict(
         Order.objects.filter(taken_by__in=clerks, status=OrderStatus.CONFIRMED,
@@ -458,6 +529,7 @@ def clerk_figures(*, user, date_from: date, date_to: date) -> dict:
             "clerk": clerk, "calls": made, "orders": orders.get(clerk.pk, 0),
             "no_answer_rate": (100 * row.get("no_answer", 0) / made) if made else None,
             "avg_seconds": round(row["avg_seconds"]) if made else None,
+            "long_calls": row.get("long_calls", 0),
         })
     unmet = (OrderLine.objects.filter(order__taken_by__in=clerks,
                                       order__status=OrderStatus.CONFIRMED,
@@ -471,7 +543,7 @@ def clerk_figures(*, user, date_from: date, date_to: date) -> dict:
                        stock=Sum(F("requested_cartons") - F("granted_cartons"),
                                  filter=Q(unmet_reason=UnmetReason.STOCK)))
              .order_by("-unmet", "product__code"))
-    return {"clerks": rows, "unmet": list(unmet)}
+    return {"clerks": rows, "unmet": list(unmet), "call_limit": limit}
 
 
 def imports_visible_to(user) -> QuerySet[OrderImport]:
@@ -494,3 +566,29 @@ def order_import_get(*, user, pk) -> OrderImport:
 def order_takers_visible_to(user) -> QuerySet:
     """Users who may appear as "taken by" in the order filters of this user."""
     return users_overseen_by(user).filter(role__in=[Role.CLERK, Role.MANAGER])
+
+
+# --- The briefing ---------------------------------------------------------------------
+
+def briefing(*, cycle_start: date | None = None) -> dict:
+    """What a clerk reads before the first call of a cycle: the notes written for it, the
+    rationed SKUs with their quotas, the new products and what is out of stock."""
+    cycle = cycle_start or current_cycle()
+    supplies = list(CycleSupply.objects.filter(cycle_start=cycle, product__on_sale=True)
+                    .select_related("product").order_by("product__code"))
+    return {
+        "cycle_start": cycle,
+        "notes": list(BriefingNote.objects.filter(cycle_start=cycle)
+                      .select_related("created_by").order_by("kind", "-created_at")),
+        "rationed": [s for s in supplies if s.product.is_scarce],
+        "new_products": [s for s in supplies if s.product.is_new],
+        "sold_out": [s for s in supplies if s.remaining_cartons <= 0],
+    }
+
+
+def briefing_page(*, user) -> dict:
+    from .models import BriefingKind
+
+    data = briefing()
+    return {**data, "briefing": data, "can_write": can(user, Ability.WRITE_BRIEFING),
+            "kinds": BriefingKind.choices}

@@ -15,6 +15,7 @@ from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from crm_project.errors import BusinessError
 from crm_project.tables import read_table
@@ -25,6 +26,8 @@ from customers.services import churn_warning_resolve_open
 
 from .models import (
     LIVE_ORDER_STATUSES,
+    BriefingKind,
+    BriefingNote,
     CallOutcome,
     CallRecord,
     CycleSupply,
@@ -489,6 +492,20 @@ def last_order_dates_recompute(*, customer_ids: set[int]) -> None:
 
 # --- Calls ----------------------------------------------------------------------------
 
+def _check_no_draft_left(customer: Customer) -> None:
+    """"No need" must not leave a draft with lines open: the store asked for something."""
+    lines = OrderLine.objects.filter(order__customer=customer,
+                                     order__cycle_start=current_cycle(),
+                                     order__status=OrderStatus.DRAFT).count()
+    if lines:
+        raise BusinessError(
+            ngettext("The draft order has %(n)d line: confirm it, or cancel it, before "
+                     "closing the call as no need.",
+                     "The draft order has %(n)d lines: confirm it, or cancel it, before "
+                     "closing the call as no need.", lines) % {"n": lines},
+            field="outcome")
+
+
 @transaction.atomic
 def call_record(*, user, customer: Customer, outcome: str, started_at: datetime | None = None,
                 callback_at: datetime | None = None, note: str = "") -> CallRecord:
@@ -503,6 +520,8 @@ def call_record(*, user, customer: Customer, outcome: str, started_at: datetime 
     if outcome == CallOutcome.ORDERED and order is None:
         raise BusinessError(_("Confirm the order before closing the call as ordered."),
                             field="outcome")
+    if outcome == CallOutcome.NO_NEED:
+        _check_no_draft_left(customer)
     if outcome == CallOutcome.CALL_BACK:
         if callback_at is None:
             raise BusinessError(_("Give the time to call back."), field="callback_at")
@@ -626,3 +645,29 @@ def order_import_start(*, user, uploaded_file) -> OrderImport:
     job = order_import_create(user=user, uploaded_file=uploaded_file)
     transaction.on_commit(lambda: run_order_import.delay(import_id=job.pk))
     return job
+
+
+# --- The briefing before the first call (administrators and supervisors) -------------
+
+def briefing_note_add(*, user, kind: str, text: str,
+                      cycle_start: date | None = None) -> BriefingNote:
+    """A note of the cycle for the clerks: supply, a new product, a price, a promotion or a
+    policy."""
+    require(user, Ability.WRITE_BRIEFING,
+            _("Only an administrator or a supervisor writes the briefing."))
+    if kind not in BriefingKind.values:
+        raise BusinessError(_("Choose what the note is about."), field="kind")
+    text = (text or "").strip()
+    if not text:
+        raise BusinessError(_("Write the note."), field="text")
+    note = BriefingNote(cycle_start=cycle_start_for(cycle_start or timezone.localdate()),
+                        kind=kind, text=text[:1000], created_by=user)
+    note.full_clean()
+    note.save()
+    return note
+
+
+def briefing_note_remove(*, user, note_id) -> None:
+    require(user, Ability.WRITE_BRIEFING,
+            _("Only an administrator or a supervisor writes the briefing."))
+    BriefingNote.objects.filter(pk=note_id if str(note_id).isdigit() else None).delete()

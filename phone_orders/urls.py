@@ -23,7 +23,10 @@ urlpatterns = [
     path("console/<int:customer_pk>/substitutes/<int:product_pk>/",
          views.console_substitutes_view, name="console_substitutes"),
     path("supply/", views.supply_view, name="supply"),
+    path("supply/refused.csv", views.supply_refused_view, name="supply_refused"),
     path("figures/", views.figures_view, name="figures"),
+    path("briefing/", views.briefing_view, name="briefing"),
     path("imports/", views.import_list_view, name="imports"),
     path("imports/<int:pk>/", views.import_detail_view, name="import_detail"),
+    path("imports/<int:pk>/report.csv", views.import_report_view, name="import_report"),
 ]

@@ -1,5 +1,8 @@
 """Pages of the order clerk: call list, console (htmx), orders, supply, figures, imports."""
 
+import csv
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,18 +15,44 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm_project.errors import BusinessError
+from customers.access import Ability, require
 from customers.selectors import customer_get
 
 from . import forms, selectors, services
 
 CALL_STARTED_KEY = "phone_orders:call_started:%s"
+SUPPLY_REFUSED_KEY = "phone_orders:supply_refused"
+CALL_FILTER_KEY = "phone_orders:call_filter"
+
+
+def _call_list_url(request) -> str:
+    """The call list with the filter the clerk chose last."""
+    status = request.session.get(CALL_FILTER_KEY, "")
+    url = reverse("phone_orders:calls")
+    return f"{url}?{urlencode({'status': status})}" if status else url
+
+
+def _rows_report(*, filename: str, refused=(), skipped=()) -> HttpResponse:
+    """Rows an import refused or skipped, and why, as a CSV file Excel opens in Chinese."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([_("row"), _("outcome"), _("column"), _("reason")])
+    for outcome, rows in ((_("refused"), refused), (_("skipped"), skipped)):
+        for row in rows:
+            writer.writerow([row["row"], outcome, row["column"], row["reason"]])
+    return response
 
 
 @login_required
 def call_list_view(request):
     query = forms.CallListQuery(request.GET).values()
-    return render(request, "phone_orders/call_list.html", selectors.call_list_page(
-        user=request.user, day=query["day"], status=query["status"]))
+    request.session[CALL_FILTER_KEY] = query["status"]
+    return render(request, "phone_orders/call_list.html", {
+        **selectors.call_list_page(user=request.user, day=query["day"],
+                                   status=query["status"]),
+        "briefing": selectors.briefing()})
 
 
 # --- The console ----------------------------------------------------------------------
@@ -32,9 +61,11 @@ def call_list_view(request):
 def console_view(request, customer_pk):
     customer = selectors.console_customer_get(user=request.user, pk=customer_pk)
     # When the call started, for its duration on the call record.
-    request.session.setdefault(CALL_STARTED_KEY % customer.pk, timezone.now().isoformat())
-    return render(request, "phone_orders/console.html",
-                  selectors.console_context(user=request.user, customer=customer))
+    started = request.session.setdefault(CALL_STARTED_KEY % customer.pk,
+                                         timezone.now().isoformat())
+    return render(request, "phone_orders/console.html", {
+        **selectors.console_context(user=request.user, customer=customer),
+        "call_list_url": _call_list_url(request), "call_started": started})
 
 
 def _order_panel(request, customer, error=None):
@@ -93,7 +124,8 @@ def console_cancel_view(request, customer_pk):
 @login_required
 @require_POST
 def console_outcome_view(request, customer_pk):
-    """Close the call with its outcome and go back to the call list (the next store)."""
+    """Close the call with its outcome and open the next store to call (of the call list
+    with its filter), or the call list when none is left."""
     customer = customer_get(user=request.user, pk=customer_pk)
     call = forms.CallOutcomeForm(request.POST).values()
     started = parse_datetime(request.session.get(CALL_STARTED_KEY % customer.pk, "") or "")
@@ -105,7 +137,10 @@ def console_outcome_view(request, customer_pk):
         return _order_panel(request, customer, str(error.message))
     request.session.pop(CALL_STARTED_KEY % customer.pk, None)
     messages.success(request, _("Call with %(store)s recorded.") % {"store": customer.name})
-    url = reverse("phone_orders:calls")
+    following = selectors.next_store_to_call(
+        user=request.user, after=customer, status=request.session.get(CALL_FILTER_KEY, ""))
+    url = (reverse("phone_orders:console", args=[following.pk]) if following
+           else _call_list_url(request))
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
@@ -154,11 +189,41 @@ def supply_view(request):
                                        upload=supply["file"])
         except BusinessError as exc:
             error, row_errors = str(exc.message), exc.errors
+            request.session[SUPPLY_REFUSED_KEY] = [
+                {**e, "reason": str(e["reason"])} for e in row_errors or []]
         else:
             messages.success(request, _("Supply saved."))
             return redirect(f"{reverse('phone_orders:supply')}?cycle={page['cycle'].isoformat()}")
     return render(request, "phone_orders/supply.html",
                   {**page, "error": error, "row_errors": row_errors})
+
+
+@login_required
+def supply_refused_view(request):
+    """The rows of the last supply sheet this user uploaded that were refused."""
+    require(request.user, Ability.SET_SUPPLY)
+    return _rows_report(filename="supply-refused.csv",
+                        refused=request.session.get(SUPPLY_REFUSED_KEY, []))
+
+
+@login_required
+def briefing_view(request):
+    """This cycle's briefing; administrators and supervisors add and remove notes."""
+    error = None
+    if request.method == "POST":
+        note = forms.BriefingNoteForm(request.POST).values()
+        try:
+            if note["delete"]:
+                services.briefing_note_remove(user=request.user, note_id=note["delete"])
+            else:
+                services.briefing_note_add(user=request.user, kind=note["kind"],
+                                           text=note["text"])
+        except BusinessError as exc:
+            error = str(exc.message)
+        else:
+            return redirect("phone_orders:briefing")
+    return render(request, "phone_orders/briefing.html",
+                  {**selectors.briefing_page(user=request.user), "error": error})
 
 
 @login_required
@@ -193,3 +258,10 @@ def import_detail_view(request, pk):
     template = ("phone_orders/_import_progress.html" if request.htmx
                 else "phone_orders/import_detail.html")
     return render(request, template, {"job": job, "errors": job.errors[:1000]})
+
+
+@login_required
+def import_report_view(request, pk):
+    job = selectors.order_import_get(user=request.user, pk=pk)
+    return _rows_report(filename=f"order-import-{job.pk}.csv", refused=job.errors,
+                        skipped=job.skipped)

@@ -248,6 +248,9 @@ SPECTACULAR_SETTINGS = {
 CRM_LICENSE_NO_LENGTHS = [int(n) for n in env.list("CRM_LICENSE_NO_LENGTHS", default=["12"])]
 CRM_PAGE_SIZE = env.int("CRM_PAGE_SIZE", default=25)
 CRM_EXPORT_MAX_ROWS = env.int("CRM_EXPORT_MAX_ROWS", default=100_000)
+# Order desk: a phone call longer than this turns the console's timer amber and counts as
+# long in the clerk figures.
+CRM_CALL_LENGTH_LIMIT_SECONDS = env.int("CRM_CALL_LENGTH_LIMIT_SECONDS", default=180)
 # Complaints: a complaint open longer than this many days raises a churn warning; a
 # solution with compensation above the handler's limit needs a supervisor's approval.
 CRM_COMPLAINT_CHURN_DAYS = env.int("CRM_COMPLAINT_CHURN_DAYS", default=7)

@@ -27,6 +27,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"row {error['row']}, {error['column']}: {error['reason']}")
             raise CommandError(f"{result.bad_rows} bad rows of {result.total_rows}; "
                                "nothing imported.")
+        for skipped in result.skipped:
+            self.stdout.write(f"row {skipped['row']} skipped: {skipped['reason']}")
         seconds = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(
             f"{result.total_rows} rows: {result.orders_created} orders and "
