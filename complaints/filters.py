@@ -13,7 +13,8 @@ from .models import OPEN_STATUSES, Channel, Complaint, Kind, Severity, Status
 SCOPES = [("mine", _("My complaints")), ("team", _("My team's"))]
 MAX_AGE_DAYS = 36500
 MAX_ID = 2**63 - 1
-STATES = [("open", _("Open")), ("overdue", _("Overdue")), ("closed", pgettext_lazy("complaint", "Closed"))]
+STATES = [("open", _("Open")), ("overdue", _("Overdue")),
+          ("closed", pgettext_lazy("complaint", "Closed"))]
 
 
 class ComplaintFilter(django_filters.FilterSet):

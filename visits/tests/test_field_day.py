@@ -1,0 +1,278 @@
+"""Issue 15, found on a phone: each of these failed before the fix."""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from crm_project.errors import BusinessError
+from customers.tests.factories import CustomerFactory
+from visits import services
+from visits.models import PlannedVisit, Visit, VisitStatus
+from visits.tests.factories import PlannedVisitFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGSHA = (Decimal("28.228000"), Decimal("112.938800"))
+BEIJING = ("39.904200", "116.407400")
+
+
+@pytest.fixture
+def changsha_store(territory, manager):
+    store = CustomerFactory(territory=territory, manager=manager, name="芙蓉路便利店",
+                            latitude=CHANGSHA[0], longitude=CHANGSHA[1])
+    store.grade = "A"
+    store.save(update_fields=["grade"])
+    return store
+
+
+# ---------------------------------------------------------------- malformed addresses
+
+
+@pytest.mark.parametrize("url", [
+    "/visits/day/2026-13-45/", "/visits/day/abc/", "/visits/day/2026-13-45/add/",
+    "/visits/plan/?first_day=2026-13-45", "/visits/?manager=abc",
+    "/visits/?manager=99999999999999999999", "/visits/stats/?manager=abc",
+    "/visits/visit/99999999999999999999/",
+])
+def test_malformed_date_or_id_in_an_address_is_a_404(client, manager, url):
+    client.force_login(manager)
+
+    method = client.post if url.endswith("/add/") else client.get
+    assert method(url).status_code == 404
+
+
+@pytest.mark.parametrize("planned_visit", ["abc", "99999999999999999999", "-1"])
+def test_malformed_stop_id_when_starting_is_a_404_and_writes_nothing(client, manager, store,
+                                                                      planned_visit):
+    client.force_login(manager)
+
+    response = client.post(reverse("visits:start"), {"customer": store.pk,
+                                                     "planned_visit": planned_visit})
+
+    assert response.status_code == 404
+    assert Visit.objects.count() == 0
+
+
+# ---------------------------------------------------------------- time ratios
+
+
+def _day_of_205_minutes(manager, stores, day):
+    for n, (store, minutes) in enumerate(zip(stores, (100, 105), strict=False), start=1):
+        PlannedVisitFactory(manager=manager, customer=store, date=day, sequence=n,
+                            service_minutes=minutes, travel_minutes=20)
+
+
+def test_customer_time_ratio_is_time_with_customers_over_the_working_day(
+        client, placed_manager, graded_stores):
+    today = timezone.localdate()
+    _day_of_205_minutes(placed_manager, graded_stores, today)
+    client.force_login(placed_manager)
+
+    day = client.get(reverse("visits:today"))
+    plan = client.get(reverse("visits:plan") + f"?first_day={today.isoformat()}")
+
+    # 205 minutes with customers out of a 480-minute day: 43 %, under the 60 % aim.
+    assert day.context["plan"].customer_time_ratio == pytest.approx(205 / 480)
+    assert day.context["plan"].meets_target is False
+    html = day.content.decode()
+    assert 'id="customer-time-ratio" class="badge badge-warn">43 %' in html
+    assert "公司时间比" in html
+    assert plan.context["weeks"][0]["times"].customer_time_ratio == pytest.approx(205 / 480)
+    assert "43 %" in plan.content.decode()
+
+
+def test_company_time_ratio_is_the_working_day_left_outside_the_field(placed_manager,
+                                                                       graded_stores):
+    today = timezone.localdate()
+    _day_of_205_minutes(placed_manager, graded_stores, today)
+    from visits.selectors import plan_day
+
+    plan = plan_day(user=placed_manager, manager=placed_manager, day=today)
+
+    field = plan.total_minutes
+    assert plan.company_time_ratio == pytest.approx((480 - field) / 480)
+
+
+def test_actual_customer_time_ratio_uses_the_same_definition(client, manager, store,
+                                                             other_store):
+    day = timezone.localdate() - timedelta(days=1)
+    start = timezone.make_aware(datetime.combine(day, time(9, 0)))
+    for n, minutes in enumerate((100, 105)):
+        begin = start + timedelta(hours=3 * n)
+        Visit.objects.create(customer=store, manager=manager, date=day, started_at=begin,
+                             finished_at=begin + timedelta(minutes=minutes),
+                             status=VisitStatus.DONE)
+    client.force_login(manager)
+
+    response = client.get(reverse("visits:stats"))
+
+    stats = response.context["stats"]
+    assert stats["times"].customer_time_ratio == pytest.approx(205 / 480)
+    assert stats["managers"][0]["times"].customer_time_ratio == pytest.approx(205 / 480)
+    html = response.content.decode()
+    assert 'id="actual-customer-time-ratio" class="stat badge-warn">43 %' in html
+    assert "公司时间比" in html
+
+
+# ---------------------------------------------------------------- the day page
+
+
+def test_a_stop_with_a_visit_under_way_is_labelled_in_progress(client, manager, store):
+    stop = PlannedVisitFactory(manager=manager, customer=store)
+    Visit.objects.create(customer=store, manager=manager, planned_visit=stop,
+                         date=stop.date, started_at=timezone.now())
+    client.force_login(manager)
+
+    html = client.get(reverse("visits:today")).content.decode()
+
+    stop_html = html[html.index(f'id="stop-{stop.pk}"'):]
+    stop_html = stop_html[:stop_html.index("</li>")]
+    assert "进行中" in stop_html
+    assert "已计划" not in stop_html
+
+
+# ---------------------------------------------------------------- check-in rules
+
+
+def test_a_second_visit_cannot_start_while_one_is_open(manager, store, other_store, territory):
+    second_store = CustomerFactory(territory=territory, manager=manager)
+    open_visit = services.visit_start(user=manager, customer=store)
+
+    with pytest.raises(BusinessError) as refused:
+        services.visit_start(user=manager, customer=second_store)
+
+    assert store.name in refused.value.message
+    assert list(Visit.objects.values_list("pk", flat=True)) == [open_visit.pk]
+
+
+def test_a_check_in_far_from_the_store_is_flagged_not_blocked(manager, changsha_store):
+    visit = services.visit_start(user=manager, customer=changsha_store,
+                                 latitude=BEIJING[0], longitude=BEIJING[1])
+
+    assert visit.start_distance_m == pytest.approx(1_340_000, rel=0.02)
+    assert visit.far_from_store is True
+
+
+def test_a_check_in_at_the_store_is_not_flagged(manager, changsha_store):
+    visit = services.visit_start(user=manager, customer=changsha_store,
+                                 latitude="28.229000", longitude="112.939000")
+
+    assert visit.start_distance_m == 112
+    assert visit.far_from_store is False
+
+
+def test_the_distance_limit_is_a_setting(manager, changsha_store, settings):
+    settings.CRM_VISIT_CHECKIN_DISTANCE_M = 100
+    visit = services.visit_start(user=manager, customer=changsha_store,
+                                 latitude="28.229000", longitude="112.939000")
+
+    assert visit.far_from_store is True
+
+
+def test_a_far_check_in_must_be_explained_before_finishing(manager, changsha_store):
+    at = timezone.now()
+    visit = services.visit_start(user=manager, customer=changsha_store, at=at,
+                                 latitude=BEIJING[0], longitude=BEIJING[1])
+
+    with pytest.raises(BusinessError) as refused:
+        services.visit_finish(visit=visit, user=manager, actions=[], lines=[],
+                              at=at + timedelta(minutes=30))
+    finished = services.visit_finish(visit=visit, user=manager, actions=[], lines=[],
+                                     at=at + timedelta(minutes=30),
+                                     location_note="GPS 信号漂移，人在店内")
+
+    assert refused.value.field == "location_note"
+    assert finished.location_note == "GPS 信号漂移，人在店内"
+
+
+@pytest.mark.parametrize("latitude, longitude", [("91", "112.9"), ("28.2", "181"),
+                                                 ("abc", "112.9"), ("28.2", "")])
+def test_coordinates_out_of_range_are_refused_and_nothing_is_written(manager, changsha_store,
+                                                                     latitude, longitude):
+    with pytest.raises(BusinessError):
+        services.visit_start(user=manager, customer=changsha_store, latitude=latitude,
+                             longitude=longitude)
+
+    assert Visit.objects.count() == 0
+
+
+def test_a_visit_shorter_than_half_its_standard_asks_for_a_reason(manager, changsha_store):
+    # An A store's standard visit is 20 minutes; 2 minutes needs a word.
+    stop = PlannedVisitFactory(manager=manager, customer=changsha_store, service_minutes=20)
+    at = timezone.now()
+    visit = services.visit_start(user=manager, customer=changsha_store, planned_visit=stop,
+                                 at=at)
+
+    with pytest.raises(BusinessError) as refused:
+        services.visit_finish(visit=visit, user=manager, actions=[], lines=[],
+                              at=at + timedelta(minutes=2))
+    visit.refresh_from_db()
+    assert visit.status == VisitStatus.IN_PROGRESS
+    finished = services.visit_finish(visit=visit, user=manager, actions=[], lines=[],
+                                     at=at + timedelta(minutes=2),
+                                     short_reason="店主外出，约好明天再来")
+
+    assert refused.value.field == "short_reason"
+    assert "20" in refused.value.message
+    assert finished.short_reason == "店主外出，约好明天再来"
+
+
+def test_a_visit_of_half_its_standard_needs_no_reason(manager, changsha_store):
+    stop = PlannedVisitFactory(manager=manager, customer=changsha_store, service_minutes=20)
+    at = timezone.now()
+    visit = services.visit_start(user=manager, customer=changsha_store, planned_visit=stop,
+                                 at=at)
+
+    finished = services.visit_finish(visit=visit, user=manager, actions=[], lines=[],
+                                     at=at + timedelta(minutes=10))
+
+    assert finished.status == VisitStatus.DONE
+
+
+def test_flags_show_in_plan_vs_actual_for_the_supervisor(client, supervisor, manager,
+                                                         changsha_store):
+    at = timezone.now() - timedelta(hours=2)
+    visit = services.visit_start(user=manager, customer=changsha_store, at=at,
+                                 latitude=BEIJING[0], longitude=BEIJING[1])
+    services.visit_finish(visit=visit, user=manager, actions=[], lines=[],
+                          at=at + timedelta(minutes=3), location_note="定位漂移",
+                          short_reason="店主不在")
+    client.force_login(supervisor)
+
+    response = client.get(reverse("visits:stats"))
+
+    flagged = response.context["stats"]["flagged"]
+    assert [row.pk for row in flagged] == [visit.pk]
+    html = response.content.decode()
+    assert "定位漂移" in html and "店主不在" in html
+    assert "离店过远" in html
+
+
+# ---------------------------------------------------------------- the plan
+
+
+def test_regenerating_the_plan_keeps_a_days_manual_order(placed_manager, graded_stores):
+    today = timezone.localdate()
+    services.plan_generate(manager=placed_manager, user=placed_manager, first_day=today)
+    day = (PlannedVisit.objects.filter(manager=placed_manager)
+           .values_list("date", flat=True).order_by("date").first())
+    stops = list(PlannedVisit.objects.filter(manager=placed_manager, date=day)
+                 .order_by("sequence"))
+    if len(stops) < 2:
+        extra = next(s for s in graded_stores if s.pk not in {x.customer_id for x in stops})
+        services.plan_stop_add(manager=placed_manager, user=placed_manager, day=day,
+                               customer=extra)
+        stops = list(PlannedVisit.objects.filter(manager=placed_manager, date=day)
+                     .order_by("sequence"))
+    chosen = [stop.customer_id for stop in reversed(stops)]
+    services.plan_stop_reorder(manager=placed_manager, user=placed_manager, day=day,
+                               order=[stop.pk for stop in reversed(stops)])
+
+    services.plan_generate(manager=placed_manager, user=placed_manager, first_day=today)
+
+    after = list(PlannedVisit.objects.filter(manager=placed_manager, date=day)
+                 .order_by("sequence").values_list("customer_id", flat=True))
+    assert after == chosen
