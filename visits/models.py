@@ -25,6 +25,11 @@ class StopStatus(models.TextChoices):
     MISSED = "missed", _("Missed")
 
 
+class VisitStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+
+
 class PlannedVisit(models.Model):
     """One stop of a manager's day, in route order (路序)."""
 
@@ -39,6 +44,8 @@ class PlannedVisit(models.Model):
     service_minutes = models.PositiveIntegerField(_("minutes in store"))
     aims = models.JSONField(_("key-visit aims"), default=list, blank=True)
     added_by_manager = models.BooleanField(_("added by the manager"), default=False)
+    # The manager put the day in their own order: regenerating the plan keeps that day.
+    order_locked = models.BooleanField(_("order set by hand"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=StopStatus.choices,
                               default=StopStatus.PLANNED)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -60,14 +67,21 @@ class PlannedVisit(models.Model):
     def is_key(self) -> bool:
         return bool(self.aims)
 
+    @property
+    def progress(self) -> str:
+        """What the day page says of the stop: in progress once its visit has started."""
+        visit = getattr(self, "visit", None)
+        if self.status == StopStatus.PLANNED and visit is not None \
+                and visit.status == VisitStatus.IN_PROGRESS:
+            return VisitStatus.IN_PROGRESS
+        return self.status
+
+    def get_progress_display(self) -> str:
+        return str({**dict(StopStatus.choices), **dict(VisitStatus.choices)}[self.progress])
+
     def get_aims_display(self) -> list[str]:
         labels = dict(KeyAim.choices)
         return [str(labels.get(aim, aim)) for aim in self.aims]
-
-
-class VisitStatus(models.TextChoices):
-    IN_PROGRESS = "in_progress", _("In progress")
-    DONE = "done", _("Done")
 
 
 class Visit(models.Model):
@@ -93,6 +107,12 @@ class Visit(models.Model):
                                           decimal_places=6, null=True, blank=True)
     finish_longitude = models.DecimalField(_("finish longitude"), max_digits=9,
                                            decimal_places=6, null=True, blank=True)
+    # Check-in: metres between where the visit started and the store's coordinates.
+    start_distance_m = models.PositiveIntegerField(_("distance from the store at start (m)"),
+                                                   null=True, blank=True)
+    far_from_store = models.BooleanField(_("started far from the store"), default=False)
+    location_note = models.TextField(_("why the start was far from the store"), blank=True)
+    short_reason = models.TextField(_("why the visit was short"), blank=True)
     actions = models.JSONField(_("actions done"), default=list, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     next_actions = models.TextField(_("next actions"), blank=True)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
 from customers.access import is_manager, oversees
+from customers.cadence import visit_cadence
 from customers.models import Customer, CustomerStatus, MonthlyPurchase, User
 from customers.selectors import customers_visible_to, managers_visible_to
 from phone_orders.models import Product
@@ -33,21 +34,33 @@ def visits_visible_to(user) -> QuerySet[Visit]:
     return Visit.objects.filter(customer__in=customers_visible_to(user))
 
 
+MAX_ID = 2**63 - 1
+
+
+def _id_or_404(pk) -> int:
+    """An id from an address or a form: anything but a whole number in range is a 404."""
+    if isinstance(pk, int) and 0 < pk <= MAX_ID:
+        return pk
+    if not str(pk).isdigit() or not 0 < int(pk) <= MAX_ID:
+        raise Http404
+    return int(pk)
+
+
 def visit_get(*, user, pk) -> Visit:
+    pk = _id_or_404(pk)
     return get_object_or_404(
         visits_visible_to(user).select_related("customer__territory", "manager",
                                                "planned_visit"), pk=pk)
 
 
 def planned_visit_get(*, user, pk) -> PlannedVisit:
+    pk = _id_or_404(pk)
     return get_object_or_404(
         planned_visits_visible_to(user).select_related("customer", "manager"), pk=pk)
 
 
 def manager_get(*, user, pk) -> User:
-    if not str(pk).isdigit():
-        raise Http404
-    return get_object_or_404(managers_visible_to(user), pk=pk)
+    return get_object_or_404(managers_visible_to(user), pk=_id_or_404(pk))
 
 
 def default_manager(user) -> User | None:
@@ -151,6 +164,7 @@ def visit_log_page(*, user, visit: Visit, values: dict | None = None,
         "stock": reasonable_stock_suggestion(customer=visit.customer),
         "editable": visit.status == VisitStatus.IN_PROGRESS and visit.manager_id == user.pk,
         "tolerance": int(price_tolerance() * 100),
+        "standard_minutes": visit_standard_minutes(visit=visit),
     }
 
 
@@ -240,12 +254,18 @@ def route_sketch(*, stops: list[PlannedVisit], start, width: int = 320,
 
 
 def plan_weeks(*, user, manager: User, first_day: date, weeks: int = 4) -> list[dict]:
-    """One line per day of the horizon: stops planned, done, key visits and minutes."""
+    """One line per day of the horizon: stops planned, done, key visits, minutes and the
+    day's time ratios (the same RouteTimes as the day page, the way back included)."""
+    config = planner.PlannerConfig.from_settings()
+    start = manager_start_point(manager=manager)
     last_day = first_day + timedelta(days=weeks * 7 - 1)
     rows = (planned_visits_visible_to(user)
             .filter(manager=manager, date__gte=first_day, date__lte=last_day)
-            .values("date", "status", "aims", "travel_minutes", "service_minutes"))
+            .order_by("date", "sequence", "pk")
+            .values("date", "status", "aims", "travel_minutes", "service_minutes",
+                    "customer__latitude", "customer__longitude", "customer__network"))
     days: dict[date, dict] = {}
+    last_point: dict[date, tuple] = {}
     for row in rows:
         day = days.setdefault(row["date"], {"date": row["date"], "stops": 0, "done": 0,
                                             "key": 0, "travel": 0, "service": 0})
@@ -254,13 +274,39 @@ def plan_weeks(*, user, manager: User, first_day: date, weeks: int = 4) -> list[
         day["key"] += bool(row["aims"])
         day["travel"] += row["travel_minutes"]
         day["service"] += row["service_minutes"]
+        if row["customer__latitude"] is not None and row["customer__longitude"] is not None:
+            last_point[row["date"]] = ((float(row["customer__latitude"]),
+                                        float(row["customer__longitude"])),
+                                       row["customer__network"])
     for day in days.values():
-        total = day["travel"] + day["service"]
-        day["ratio"] = day["service"] / total if total else 0.0
+        point, network = last_point.get(day["date"], (None, ""))
+        back = planner.travel_minutes(point, start, network=network, config=config)
+        day["times"] = planner.TimeShares(
+            travel_minutes=day["travel"], service_minutes=day["service"],
+            return_minutes=back, working_minutes=config.working_minutes)
     return [days[d] for d in sorted(days)]
 
 
 # ---------------------------------------------------------------- the visit log
+
+
+def customer_standard_minutes(*, customer: Customer,
+                              config: planner.PlannerConfig | None = None) -> int:
+    """Minutes a visit of the store takes by its grade and network (settings, else the
+    customers.cadence table)."""
+    config = config or planner.PlannerConfig.from_settings()
+    if config.service_minutes:
+        by_grade = config.service_minutes.get(customer.grade or "C", {})
+        if customer.network in by_grade:
+            return int(by_grade[customer.network])
+    return visit_cadence(customer.grade).minutes(customer.network)
+
+
+def visit_standard_minutes(*, visit: Visit) -> int:
+    """Minutes this visit should take: its planned stop's, else the store's standard."""
+    if visit.planned_visit_id:
+        return visit.planned_visit.service_minutes
+    return customer_standard_minutes(customer=visit.customer)
 
 
 def customer_usual_products(*, customer: Customer, limit: int = 200) -> list[Product]:
@@ -365,13 +411,17 @@ def plan_vs_actual(*, user, managers: list[User], first_day: date, last_day: dat
             for bucket in (by_day[visit["date"]], by_week[week],
                            by_manager[visit["manager_id"]]):
                 bucket["unplanned"] += 1
-    in_store = sum(span[2] for span in day_spans.values())
-    # Working time is counted from the first arrival to the last departure of each day.
-    worked = sum((span[1] - span[0]).total_seconds() / 60 for span in day_spans.values())
-    manager_ratio: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for (manager_id, _day), span in day_spans.items():
-        manager_ratio[manager_id][0] += span[2]
-        manager_ratio[manager_id][1] += (span[1] - span[0]).total_seconds() / 60
+    # Each day with visits counts as a working day; time in the field runs from the first
+    # arrival to the last departure, and what is not in stores there is on the road.
+    working = planner.PlannerConfig.from_settings().working_minutes
+    times = planner.TimeShares()
+    manager_times: dict[int, planner.TimeShares] = defaultdict(planner.TimeShares)
+    for (manager_id, _day), (first, last, in_store) in day_spans.items():
+        field = (last - first).total_seconds() / 60
+        for shares in (times, manager_times[manager_id]):
+            shares.service_minutes += in_store
+            shares.travel_minutes += max(field - in_store, 0)
+            shares.working_minutes += working
 
     def finish(bucket):
         # Completion counts stops that were due: done or missed, not those still ahead.
@@ -384,21 +434,39 @@ def plan_vs_actual(*, user, managers: list[User], first_day: date, last_day: dat
         "days": [{"date": d, **finish(by_day[d])} for d in sorted(by_day)],
         "weeks": [{"week": w, **finish(by_week[w])} for w in sorted(by_week)],
         "managers": [
-            {"manager": m, **finish(by_manager[m.pk]),
-             "customer_time_ratio": _ratio(*manager_ratio[m.pk]) if m.pk in manager_ratio
-             else None}
+            {"manager": m, **finish(by_manager[m.pk]), "times": manager_times.get(m.pk),
+             **_ratios(manager_times.get(m.pk))}
             for m in managers
         ],
         "minutes_by_grade": [
             {"grade": grade, "visits": len(values), "average": sum(values) / len(values)}
             for grade, values in sorted(minutes_by_grade.items())
         ],
-        "customer_time_ratio": _ratio(in_store, worked),
+        "times": times if day_spans else None,
+        **_ratios(times if day_spans else None),
+        "flagged": flagged_visits(user=user, managers=managers, first_day=first_day,
+                                  last_day=last_day),
         "totals": finish({
             key: sum(by_week[w][key] for w in by_week)
             for key in ("planned", "done", "missed", "open", "unplanned")
         }),
     }
+
+
+def _ratios(times: planner.TimeShares | None) -> dict:
+    """The two ratios as numbers, for the API and exports (None without visits)."""
+    return {"customer_time_ratio": times.customer_time_ratio if times else None,
+            "company_time_ratio": times.company_time_ratio if times else None}
+
+
+def flagged_visits(*, user, managers: list[User], first_day: date,
+                   last_day: date) -> list[Visit]:
+    """Visits started far from the store or cut short, with the manager's reason."""
+    return list(visits_visible_to(user)
+                .filter(manager__in=managers, date__gte=first_day, date__lte=last_day)
+                .filter(Q(far_from_store=True) | ~Q(short_reason=""))
+                .select_related("customer", "manager", "planned_visit")
+                .order_by("-date", "-started_at"))
 
 
 def manager_for(*, user, pk=None) -> User:
