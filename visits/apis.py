@@ -113,6 +113,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             lines=[dict(line) for line in values["lines"]], notes=values["notes"],
             next_actions=values["next_actions"], at=values.get("finished_at"),
             latitude=values.get("latitude"), longitude=values.get("longitude"),
+            location_note=values["location_note"], short_reason=values["short_reason"],
         )
         return Response(VisitSerializer(self.get_queryset().get(pk=visit.pk)).data)
 

@@ -276,3 +276,20 @@ def test_regenerating_the_plan_keeps_a_days_manual_order(placed_manager, graded_
     after = list(PlannedVisit.objects.filter(manager=placed_manager, date=day)
                  .order_by("sequence").values_list("customer_id", flat=True))
     assert after == chosen
+
+
+def test_the_api_reports_a_far_start_and_takes_the_reasons(manager, changsha_store):
+    from conftest import api_as
+
+    client = api_as(manager)
+    started = client.post("/api/visits/", {"customer": changsha_store.pk,
+                                           "latitude": BEIJING[0], "longitude": BEIJING[1]},
+                          format="json").json()
+    refused = client.post(f"/api/visits/{started['id']}/finish/", {}, format="json")
+    finished = client.post(f"/api/visits/{started['id']}/finish/", {
+        "location_note": "定位漂移", "short_reason": "店主不在"}, format="json")
+
+    assert started["far_from_store"] is True
+    assert refused.status_code == 400
+    assert (finished.status_code, finished.json()["location_note"],
+            finished.json()["short_reason"]) == (200, "定位漂移", "店主不在")
