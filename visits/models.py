@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm_project.storage import private_storage
+
 
 class KeyAim(models.TextChoices):
     """Why a stop is a key visit (重点拜访)."""
@@ -169,3 +171,31 @@ class PriceStockRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit_id} {self.product_id}"
+
+
+def photo_path(instance, filename: str) -> str:
+    # The stored name never comes from the user: only the checked type decides the suffix.
+    return f"visits/{instance.visit_id}/{instance.token}.{instance.extension}"
+
+
+class VisitPhoto(models.Model):
+    """A photo of the store's display (陈列) taken at a visit. Stored privately, served only
+    through a view that checks the visit is in the user's scope."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos",
+                              verbose_name=_("visit"))
+    file = models.FileField(_("file"), upload_to=photo_path, storage=private_storage,
+                            max_length=200)
+    token = models.CharField(max_length=32, editable=False)
+    extension = models.CharField(max_length=5, editable=False)
+    content_type = models.CharField(_("type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("display photo")
+        verbose_name_plural = _("display photos")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.token}"

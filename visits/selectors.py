@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
 from customers.access import is_manager, oversees
-from customers.cadence import visit_cadence
 from customers.models import Customer, CustomerStatus, MonthlyPurchase, User
 from customers.selectors import customers_visible_to, managers_visible_to
 from phone_orders.models import Product
@@ -23,7 +22,8 @@ from phone_orders.selectors import recently_ordered_cartons
 
 from . import planner
 from .actions import ACTION_GROUPS
-from .models import PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitStatus
+from .cadence import visit_cadence
+from .models import PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitPhoto, VisitStatus
 
 
 def planned_visits_visible_to(user) -> QuerySet[PlannedVisit]:
@@ -51,6 +51,12 @@ def visit_get(*, user, pk) -> Visit:
     return get_object_or_404(
         visits_visible_to(user).select_related("customer__territory", "manager",
                                                "planned_visit"), pk=pk)
+
+
+def visit_photo_get(*, user, visit_pk, pk) -> VisitPhoto:
+    """A display photo of a visit the user may see; anything else is a 404."""
+    return get_object_or_404(VisitPhoto.objects.filter(visit__in=visits_visible_to(user)),
+                             visit_id=_id_or_404(visit_pk), pk=_id_or_404(pk))
 
 
 def planned_visit_get(*, user, pk) -> PlannedVisit:
@@ -165,6 +171,9 @@ def visit_log_page(*, user, visit: Visit, values: dict | None = None,
         "editable": visit.status == VisitStatus.IN_PROGRESS and visit.manager_id == user.pk,
         "tolerance": int(price_tolerance() * 100),
         "standard_minutes": visit_standard_minutes(visit=visit),
+        "photos": list(visit.photos.all()),
+        "can_add_photo": visit.manager_id == user.pk and (
+            visit.status == VisitStatus.IN_PROGRESS or visit.date == timezone.localdate()),
     }
 
 

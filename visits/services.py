@@ -1,6 +1,7 @@
 """Every write of the visits app: plan generation and editing, and the visit log."""
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
+from crm_project.uploads import sniff_upload
 from customers.access import Ability, can
 from customers.models import (
     OPEN_WARNING_STATUSES,
@@ -27,7 +29,15 @@ from phone_orders.models import Product
 from . import planner
 from .actions import ACTION_CODES
 from .cadence import visit_cadence
-from .models import KeyAim, PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitStatus
+from .models import (
+    KeyAim,
+    PlannedVisit,
+    PriceStockRecord,
+    StopStatus,
+    Visit,
+    VisitPhoto,
+    VisitStatus,
+)
 from .selectors import (
     customer_standard_minutes,
     customer_usual_products,
@@ -574,3 +584,32 @@ def visit_log_submit(*, visit: Visit, user, values: dict) -> Visit:
         raise BusinessError(error.message, field=error.field, errors=[
             {**item, "product_id": product_ids[item["line"]]} if "line" in item else item
             for item in error.errors]) from error
+
+
+def photo_max_bytes() -> int:
+    return int(getattr(settings, "CRM_VISIT_PHOTO_MAX_BYTES", 8 * 1024 * 1024))
+
+
+def visit_photo_add(*, visit: Visit, user, upload) -> VisitPhoto:
+    """Attach a display photo to one's own visit, on its day. The file must be an image by
+    its content (JPEG, PNG, GIF, WebP), whatever its name says."""
+    _require_own_visit(visit=visit, user=user)
+    if visit.status != VisitStatus.IN_PROGRESS and visit.date != timezone.localdate():
+        raise BusinessError(_("Photos can be added during the visit or on its day."),
+                            field="photo")
+    if upload is None:
+        raise BusinessError(_("Choose a photo."), field="photo")
+    limit = photo_max_bytes()
+    if upload.size > limit:
+        raise BusinessError(_("%(name)s is larger than %(mb)s MB.")
+                            % {"name": upload.name, "mb": round(limit / (1024 * 1024), 1)},
+                            field="photo")
+    kind = sniff_upload(upload)
+    if kind is None or not kind[0].startswith("image/"):
+        raise BusinessError(_("%(name)s is not a photo (JPEG, PNG, GIF or WebP).")
+                            % {"name": upload.name}, field="photo")
+    photo = VisitPhoto(visit=visit, token=secrets.token_hex(16), extension=kind[1],
+                       content_type=kind[0], size=upload.size)
+    photo.file.save(upload.name or "photo", upload, save=False)
+    photo.save()
+    return photo

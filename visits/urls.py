@@ -14,5 +14,7 @@ urlpatterns = [
     path("unplanned/", views.unplanned_view, name="unplanned"),
     path("visit/<int:pk>/", views.visit_view, name="visit"),
     path("visit/<int:pk>/draft/", views.visit_draft_view, name="visit-draft"),
+    path("visit/<int:pk>/photos/", views.visit_photo_add_view, name="visit-photo-add"),
+    path("visit/<int:pk>/photos/<int:photo_pk>/", views.visit_photo_view, name="visit-photo"),
     path("stats/", views.stats_view, name="stats"),
 ]

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -138,6 +138,29 @@ def visit_draft_view(request, pk):
         return HttpResponse(error.message, status=400)
     now = timezone.localtime().strftime("%H:%M:%S")
     return HttpResponse(_("Draft saved at %(time)s") % {"time": now})
+
+
+@login_required
+@require_POST
+def visit_photo_add_view(request, pk):
+    visit = selectors.visit_get(user=request.user, pk=pk)
+    try:
+        services.visit_photo_add(visit=visit, user=request.user,
+                                 upload=request.FILES.get("photo"))
+    except BusinessError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Photo added."))
+    return redirect("visits:visit", pk=visit.pk)
+
+
+@login_required
+def visit_photo_view(request, pk, photo_pk):
+    photo = selectors.visit_photo_get(user=request.user, visit_pk=pk, pk=photo_pk)
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

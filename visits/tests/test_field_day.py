@@ -293,3 +293,60 @@ def test_the_api_reports_a_far_start_and_takes_the_reasons(manager, changsha_sto
     assert refused.status_code == 400
     assert (finished.status_code, finished.json()["location_note"],
             finished.json()["short_reason"]) == (200, "定位漂移", "店主不在")
+
+
+# ---------------------------------------------------------------- display photos
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _upload(name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="image/jpeg")
+
+
+def test_a_display_photo_is_checked_by_content_and_stored_privately(client, manager, store,
+                                                                    settings):
+    from visits.models import VisitPhoto
+
+    visit = services.visit_start(user=manager, customer=store)
+    client.force_login(manager)
+
+    refused = client.post(reverse("visits:visit-photo-add", args=[visit.pk]),
+                          {"photo": _upload("shelf.jpg", b"MZ\x90\x00 not a picture")},
+                          follow=True)
+    assert VisitPhoto.objects.count() == 0
+    assert "不是照片" in refused.content.decode()
+
+    client.post(reverse("visits:visit-photo-add", args=[visit.pk]),
+                {"photo": _upload("shelf.jpg", PNG)})
+    photo = VisitPhoto.objects.get()
+    assert (photo.content_type, photo.extension) == ("image/png", "png")
+    assert photo.file.path.startswith(str(settings.MEDIA_ROOT) + "/private/")
+    served = client.get(reverse("visits:visit-photo", args=[visit.pk, photo.pk]))
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content) == PNG
+
+
+# Whoever may see the visit (its store is in their scope) may see its photos.
+@pytest.mark.parametrize("persona, status", [("supervisor", 200), ("clerk", 200),
+                                             ("other_manager", 404), ("other_supervisor", 404)])
+def test_display_photos_are_scoped(client, personas, manager, store, persona, status):
+    visit = services.visit_start(user=manager, customer=store)
+    photo = services.visit_photo_add(visit=visit, user=manager, upload=_upload("a.png", PNG))
+    client.force_login(personas[persona])
+
+    assert client.get(reverse("visits:visit-photo",
+                              args=[visit.pk, photo.pk])).status_code == status
+
+
+def test_only_the_visiting_manager_adds_photos(supervisor, manager, store):
+    from visits.models import VisitPhoto
+
+    visit = services.visit_start(user=manager, customer=store)
+
+    with pytest.raises(BusinessError):
+        services.visit_photo_add(visit=visit, user=supervisor, upload=_upload("a.png", PNG))
+
+    assert VisitPhoto.objects.count() == 0
