@@ -15,15 +15,30 @@ from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
 from customers.access import is_manager, oversees
-from customers.models import Customer, CustomerStatus, MonthlyPurchase, User
+from customers.models import (
+    OPEN_WARNING_STATUSES,
+    ChurnWarning,
+    Customer,
+    CustomerStatus,
+    MonthlyPurchase,
+    User,
+)
 from customers.selectors import customers_visible_to, managers_visible_to
 from phone_orders.models import Product
-from phone_orders.selectors import recently_ordered_cartons
+from phone_orders.selectors import customer_orders, recently_ordered_cartons
 
 from . import planner
-from .actions import ACTION_GROUPS
+from .actions import ACTION_GROUPS, TEMPERAMENT_APPROACH
 from .cadence import visit_cadence
-from .models import PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitPhoto, VisitStatus
+from .models import (
+    KeyAim,
+    PlannedVisit,
+    PriceStockRecord,
+    StopStatus,
+    Visit,
+    VisitPhoto,
+    VisitStatus,
+)
 
 
 def planned_visits_visible_to(user) -> QuerySet[PlannedVisit]:
@@ -172,6 +187,7 @@ def visit_log_page(*, user, visit: Visit, values: dict | None = None,
         "tolerance": int(price_tolerance() * 100),
         "standard_minutes": visit_standard_minutes(visit=visit),
         "photos": list(visit.photos.all()),
+        "preparation": visit_preparation(user=user, visit=visit),
         "can_add_photo": visit.manager_id == user.pk and (
             visit.status == VisitStatus.IN_PROGRESS or visit.date == timezone.localdate()),
     }
@@ -299,10 +315,66 @@ def plan_weeks(*, user, manager: User, first_day: date, weeks: int = 4) -> list[
 # ---------------------------------------------------------------- the visit log
 
 
+def _care_dates(customer: Customer, day: date) -> list[tuple[str, date]]:
+    """The operator's birthday and the store's anniversary when they fall in the week of
+    `day` (Monday to Sunday), for a care visit."""
+    monday = day - timedelta(days=day.weekday())
+    week = {(monday + timedelta(days=n)).timetuple()[1:3] for n in range(7)}
+    return [(kind, value) for kind, value in (("birthday", customer.birthday),
+                                              ("anniversary", customer.anniversary))
+            if value is not None and (value.month, value.day) in week]
+
+
+def _aim_products(*, customer: Customer, aims: list[str], limit: int = 5) -> list[dict]:
+    """Each aim of the visit with the SKUs it concerns: the store's best sellers for a
+    falling store, the new SKUs it does not show yet for a new-product push."""
+    labels = dict(KeyAim.choices)
+    best = recently_ordered_cartons(customer=customer)
+    best_ids = sorted(best, key=lambda pk: -best[pk])[:limit]
+    shown = set(PriceStockRecord.objects.filter(visit__customer=customer)
+                .values_list("product_id", flat=True))
+    result = []
+    for aim in aims:
+        if aim in (KeyAim.CHURN_WARNING, KeyAim.GRADE_DROP):
+            products = sorted(Product.objects.filter(pk__in=best_ids),
+                              key=lambda p: best_ids.index(p.pk))
+        elif aim == KeyAim.NEW_PRODUCT:
+            products = list(Product.objects.filter(is_new=True, on_sale=True)
+                            .exclude(pk__in=shown).order_by("brand", "code")[:limit])
+        else:
+            products = []
+        result.append({"code": aim, "label": labels.get(aim, aim), "products": products})
+    return result
+
+
+def visit_preparation(*, user, visit: Visit) -> dict:
+    """What the first standard action (信息准备) asks for, on the visit page: temperament
+    and approach, the last visit's notes and promises, open complaints and warnings, recent
+    orders and churn risk, this visit's aims with their SKUs, and care dates this week."""
+    customer = visit.customer
+    last_visit = (visits_visible_to(user).filter(customer=customer, status=VisitStatus.DONE)
+                  .exclude(pk=visit.pk).order_by("-started_at").first())
+    warnings = list(ChurnWarning.objects.filter(customer=customer,
+                                                status__in=OPEN_WARNING_STATUSES)
+                    .order_by("-score"))
+    aims = visit.planned_visit.aims if visit.planned_visit_id else []
+    return {
+        "temperament": customer.get_temperament_display() if customer.temperament else "",
+        "approach": TEMPERAMENT_APPROACH.get(customer.temperament, ""),
+        "last_visit": last_visit,
+        "warnings": warnings,
+        "risk": max((w.score for w in warnings), default=None),
+        "open_complaints": customer.open_complaint_count,
+        "orders": customer_orders(user=user, customer=customer, limit=3),
+        "aims": _aim_products(customer=customer, aims=aims),
+        "care": _care_dates(customer, visit.date),
+    }
+
+
 def customer_standard_minutes(*, customer: Customer,
                               config: planner.PlannerConfig | None = None) -> int:
     """Minutes a visit of the store takes by its grade and network (settings, else the
-    customers.cadence table)."""
+    visits.cadence table)."""
     config = config or planner.PlannerConfig.from_settings()
     if config.service_minutes:
         by_grade = config.service_minutes.get(customer.grade or "C", {})

@@ -350,3 +350,53 @@ def test_only_the_visiting_manager_adds_photos(supervisor, manager, store):
         services.visit_photo_add(visit=visit, user=supervisor, upload=_upload("a.png", PNG))
 
     assert VisitPhoto.objects.count() == 0
+
+
+# ---------------------------------------------------------------- prepared visits
+
+
+def test_the_visit_page_opens_with_what_preparation_asks_for(client, manager, store):
+    from customers.tests.grading_factories import ChurnWarningFactory
+    from phone_orders.models import Order, OrderLine
+    from visits.tests.factories import ProductFactory
+
+    today = timezone.localdate()
+    store.temperament = "hesitant"
+    store.birthday = today.replace(year=1975)
+    store.open_complaint_count = 1
+    store.save()
+    earlier = timezone.now() - timedelta(days=7)
+    Visit.objects.create(customer=store, manager=manager, date=earlier.date(),
+                         started_at=earlier, finished_at=earlier + timedelta(minutes=20),
+                         status=VisitStatus.DONE, notes="店主想要新品试销",
+                         next_actions="带黄鹤楼(1916)样品")
+    ChurnWarningFactory(customer=store, reason="purchase_drop", score=72)
+    sku = ProductFactory(code="6901099", name="黄鹤楼(硬珍品)")
+    new_sku = ProductFactory(code="6901100", name="芙蓉王(新品)", is_new=True)
+    order = Order.objects.create(customer=store, cycle_start=today - timedelta(days=7),
+                                 order_date=today - timedelta(days=5), status="confirmed",
+                                 granted_cartons=12, total_amount=Decimal("3000"))
+    OrderLine.objects.create(order=order, product=sku, requested_cartons=12,
+                             granted_cartons=12, unit_price=Decimal("250"))
+    stop = PlannedVisitFactory(manager=manager, customer=store,
+                               aims=["churn_warning", "new_product"])
+    visit = services.visit_start(user=manager, customer=store, planned_visit=stop)
+    client.force_login(manager)
+
+    response = client.get(reverse("visits:visit", args=[visit.pk]))
+
+    prep = response.context["preparation"]
+    assert prep["last_visit"].notes == "店主想要新品试销"
+    assert [w.score for w in prep["warnings"]] == [72]
+    assert prep["risk"] == 72
+    assert prep["open_complaints"] == 1
+    assert [o.pk for o in prep["orders"]] == [order.pk]
+    assert prep["care"] == [("birthday", store.birthday)]
+    assert [(aim["code"], [p.pk for p in aim["products"]]) for aim in prep["aims"]] == [
+        ("churn_warning", [sku.pk]), ("new_product", [new_sku.pk])]
+    html = response.content.decode()
+    section = html[html.index('id="preparation"'):html.index("</section>",
+                                                               html.index('id="preparation"'))]
+    for text in ("犹豫型", "带黄鹤楼(1916)样品", "店主想要新品试销", "72", "芙蓉王(新品)",
+                 "生日", reverse("customers:detail", args=[store.pk])):
+        assert text in section, text
