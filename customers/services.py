@@ -15,7 +15,6 @@ from .models import (
     User,
     WarningStatus,
 )
-from .pinyin import name_initials
 from .roles import group_name, role_groups_sync
 from .selectors import customer_editable_fields, customers_visible_to
 
@@ -39,7 +38,7 @@ def _check_manager_account(customer: Customer) -> None:
 
 def _full_clean(customer: Customer) -> None:
     """Model validation (formats, ranges, uniqueness); raises ValidationError per field."""
-    customer.name_initials = name_initials(customer.name)
+    customer.refresh_initials()
     customer.full_clean()
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
 from customers.access import is_manager, oversees
+from customers.filters import search_customers
 from customers.models import (
     OPEN_WARNING_STATUSES,
     ChurnWarning,
@@ -115,14 +116,13 @@ def own_active_stores(*, user) -> QuerySet[Customer]:
 
 
 def unplanned_page(*, user, query: str = "", limit: int = 50) -> dict:
-    """Stores a manager may visit outside the plan, found by name, initials or code."""
+    """Stores a manager may visit outside the plan, found as in the customer list (name,
+    address, owner, pinyin initials, code; every word must match)."""
     query = (query or "").strip()
     if not is_manager(user):
         return {"stores": [], "q": query}
     stores = own_active_stores(user=user)
-    if query:
-        stores = stores.filter(name__icontains=query) | stores.filter(
-            name_initials__icontains=query.lower()) | stores.filter(code__icontains=query)
+    stores = search_customers(stores, query)
     return {"stores": stores[:limit], "q": query}
 
 
