@@ -7,6 +7,7 @@ grading and churn can work from a few rows per store without importing other app
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -66,6 +67,10 @@ class User(AbstractUser):
         Territory, blank=True, related_name="staff", verbose_name=_("territories")
     )
     employee_no = models.CharField(_("employee number"), max_length=20, blank=True)
+    # The user's own choice of language; empty means the site's default (Chinese), never
+    # what the browser asks for.
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES,
+                                blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     # Where a manager's route starts (office or home), for the visit planner.
     start_latitude = models.DecimalField(

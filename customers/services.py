@@ -1,5 +1,6 @@
 """Every write to customers and their organisation goes through here."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -125,6 +126,15 @@ def customer_reassign(*, customer: Customer, manager: User | None, user,
 
 
 @transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """Keep the user's choice of language on their account (any device, any session)."""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise BusinessError(_("Unknown language."), field="language")
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return user
+
+
 def user_set_role(*, user: User, role: str) -> User:
     """Give a user one role: the field used for scoping and the matching Django group."""
     groups = role_groups_sync()
