@@ -12,8 +12,6 @@ from crm_project.health import health_view
 from crm_project.security import docs_csp, redoc_csp
 from crm_project.token_views import ObtainExpiringAuthToken
 
-from customers import views as customer_views
-
 admin.site.site_header = _("Tobacco retail CRM administration")
 admin.site.site_title = _("Tobacco retail CRM")
 
@@ -37,7 +35,7 @@ api_patterns = [
 urlpatterns = [
     path("health/", health_view, name="health"),
     # The language switch also keeps a logged-in user's choice on their account.
-    path("i18n/setlang/", customer_views.set_language_view, name="set_language"),
+    path("i18n/", include("customers.i18n_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/login/",

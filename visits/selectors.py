@@ -169,6 +169,8 @@ def visit_log_page(*, user, visit: Visit, values: dict | None = None,
         "price": values.get(f"price_{product.pk}", ""),
         "stock": values.get(f"stock_{product.pk}", ""),
         "errors": line_errors.get(product.pk, {}),
+        "error_messages": [message for key, message in line_errors.get(product.pk, {}).items()
+                           if key in ("product", "retail_price", "stock_cartons")],
     } for product in products]
     checked = set(values.get("actions") or visit.actions)
     groups = [{"code": code, "label": label,
@@ -182,6 +184,9 @@ def visit_log_page(*, user, visit: Visit, values: dict | None = None,
         "visit": visit, "customer": visit.customer, "groups": groups,
         "usual_rows": first or rows, "other_rows": rest,
         "values": values, "error_message": error.message if error else None,
+        # Every refused line, named by its SKU, for the message at the top of the page.
+        "line_errors": [{"product": row["product"], "messages": row["error_messages"]}
+                        for row in rows if row["error_messages"]],
         "stock": reasonable_stock_suggestion(customer=visit.customer),
         "editable": visit.status == VisitStatus.IN_PROGRESS and visit.manager_id == user.pk,
         "tolerance": int(price_tolerance() * 100),

@@ -72,6 +72,30 @@
     }
   }
 
+  // Catalogue search: show the SKU cards whose name, code, initials or brand match every
+  // word typed; the other SKUs of the catalogue open while searching.
+  var search = document.getElementById("sku-search");
+  if (search) {
+    search.addEventListener("input", function () {
+      var words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      form.querySelectorAll(".sku-card").forEach(function (card) {
+        var text = (card.dataset.search || "").toLowerCase();
+        var match = words.every(function (word) { return text.indexOf(word) !== -1; });
+        card.hidden = !match;
+        if (match) shown += 1;
+      });
+      var more = document.getElementById("more-skus");
+      if (more && words.length) more.open = true;
+      var none = document.getElementById("sku-none");
+      if (none) none.hidden = shown > 0;
+    });
+    // Enter in the search box must not finish the visit.
+    search.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") event.preventDefault();
+    });
+  }
+
   restore();
   hints();
   form.addEventListener("input", function () { save(); hints(); });

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from customers.models import MonthlyPurchase
+from customers.pinyin import name_initials
 from visits.models import PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitStatus
 from visits.tests.factories import PlannedVisitFactory, ProductFactory
 
@@ -96,3 +97,21 @@ def test_outside_guidance_badge_shows_only_for_a_price_outside_guidance(page, ma
     assert flag(wrong).is_visible()
     assert not flag(right).is_visible()
     assert not flag(blank).is_visible()
+
+
+def test_sku_search_finds_a_card_in_the_catalogue(page, manager, store):
+    ProductFactory(code="6901040", name="芙蓉王(硬)", retail_price=Decimal("250"))
+    wanted = ProductFactory(code="6901041", name="黄鹤楼(硬珍品)", retail_price=Decimal("500"),
+                            name_initials=name_initials("黄鹤楼(硬珍品)"))
+    login(page, manager)
+    page.goto("/visits/unplanned/")
+    page.click("form[data-geo] button[type=submit]")
+    page.wait_for_url("**/visits/visit/*/")
+    page.set_viewport_size({"width": 360, "height": 800})
+
+    page.fill("#sku-search", "hhl")
+
+    visible = page.locator(".sku-card:visible .sku-name").all_inner_texts()
+    assert visible == ["黄鹤楼(硬珍品)"]
+    page.fill(f"input[name=price_{wanted.pk}]", "500")
+    assert page.locator(f"#sku-{wanted.pk} .sku-name").is_visible()

@@ -400,3 +400,25 @@ def test_the_visit_page_opens_with_what_preparation_asks_for(client, manager, st
     for text in ("犹豫型", "带黄鹤楼(1916)样品", "店主想要新品试销", "72", "芙蓉王(新品)",
                  "生日", reverse("customers:detail", args=[store.pk])):
         assert text in section, text
+
+
+def test_refused_lines_are_all_listed_by_their_sku(client, manager, store):
+    from visits.tests.factories import ProductFactory
+
+    first = ProductFactory(code="6901201", name="芙蓉王(硬)")
+    second = ProductFactory(code="6901202", name="白沙(和天下)")
+    visit = services.visit_start(user=manager, customer=store)
+    client.force_login(manager)
+
+    response = client.post(reverse("visits:visit", args=[visit.pk]), {
+        f"price_{first.pk}": "0", f"stock_{first.pk}": "5",
+        f"price_{second.pk}": "250", f"stock_{second.pk}": "-2"})
+
+    html = response.content.decode()
+    start = html.index('id="visit-error"')
+    alert = html[start:html.index("</div>", start)]
+    assert response.status_code == 400
+    assert "2 条价存记录需要更正" in alert
+    assert f'href="#sku-{first.pk}">芙蓉王(硬)</a>' in alert
+    assert f'href="#sku-{second.pk}">白沙(和天下)</a>' in alert
+    assert html.count('class="sku-card price-row has-error"') == 2
