@@ -58,6 +58,15 @@ class CustomerFilter(django_filters.FilterSet):
         choices=[("any", _("Any open warning")), *ChurnReason.choices],
         method="filter_warning", label=_("Churn warning"))
 
+    sort = django_filters.OrderingFilter(
+        fields=(("code", "code"), ("name", "name"), ("monthly_average", "monthly_average"),
+                ("last_order_date", "last_order_date"), ("grade", "grade")),
+        field_labels={"code": _("Code"), "name": _("Name"), "monthly_average":
+                      _("Monthly average"), "last_order_date": _("Last order"),
+                      "grade": _("Grade")},
+        label=_("Sort by"),
+    )
+
     class Meta:
         model = Customer
         fields = ["q", "grade", "territory", "manager", "status", "network",
