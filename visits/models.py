@@ -199,3 +199,22 @@ class VisitPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit_id} {self.token}"
+
+
+class SampleStore(models.Model):
+    """A sample store (样本点): its manager collects price and stock on every visit, and the
+    sample report follows prices and shortages across the territory from them."""
+
+    customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE,
+                                    related_name="sample_store", verbose_name=_("customer"))
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("marked by"))
+    marked_at = models.DateTimeField(_("marked at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sample store")
+        verbose_name_plural = _("sample stores")
+        ordering = ["customer"]
+
+    def __str__(self) -> str:
+        return str(self.customer_id)

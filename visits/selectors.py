@@ -35,6 +35,7 @@ from .models import (
     KeyAim,
     PlannedVisit,
     PriceStockRecord,
+    SampleStore,
     StopStatus,
     Visit,
     VisitPhoto,
@@ -620,3 +621,57 @@ def plan_customer_get(*, user, manager: User, pk) -> Customer:
         raise BusinessError(_("This store is not one of the manager's stores."),
                             field="customer")
     return customer
+
+
+# ---------------------------------------------------------------- sample stores
+
+
+def sample_report(*, user, as_of: date | None = None, weeks: int = 12) -> dict:
+    """Per SKU and territory, from the sample stores the user may see, over the last weeks:
+    the average observed retail price against guidance, the share of records with no stock
+    (断货率), and the same two figures week by week (oldest first) for the trend."""
+    as_of = as_of or timezone.localdate()
+    monday = as_of - timedelta(days=as_of.weekday())
+    first_week = monday - timedelta(weeks=weeks - 1)
+    week_starts = [first_week + timedelta(weeks=n) for n in range(weeks)]
+    stores = SampleStore.objects.filter(customer__in=customers_visible_to(user))
+    records = (PriceStockRecord.objects
+               .filter(visit__customer__in=stores.values("customer"),
+                       visit__date__gte=first_week, visit__date__lte=as_of)
+               .values("product_id", "product__name", "product__retail_price",
+                       "visit__customer__territory__code", "visit__date", "retail_price",
+                       "stock_cartons"))
+    rows: dict[tuple, dict] = {}
+    for record in records:
+        key = (record["product__name"], record["visit__customer__territory__code"])
+        row = rows.setdefault(key, {
+            "product": record["product__name"], "territory": key[1],
+            "guidance": record["product__retail_price"], "prices": [], "empty": 0,
+            "weeks": {start: {"prices": [], "empty": 0} for start in week_starts}})
+        row["prices"].append(record["retail_price"])
+        row["empty"] += record["stock_cartons"] == 0
+        week = record["visit__date"] - timedelta(days=record["visit__date"].weekday())
+        row["weeks"][week]["prices"].append(record["retail_price"])
+        row["weeks"][week]["empty"] += record["stock_cartons"] == 0
+
+    def average(prices):
+        return sum(prices) / len(prices) if prices else None
+
+    result = []
+    for key in sorted(rows):
+        row = rows[key]
+        price = average(row["prices"])
+        result.append({
+            "product": row["product"], "territory": row["territory"],
+            "guidance": row["guidance"], "records": len(row["prices"]),
+            "average_price": price.quantize(Decimal("0.01")),
+            "deviation": float((price - row["guidance"]) / row["guidance"]),
+            "out_of_stock": row["empty"] / len(row["prices"]),
+            "trend": [{"week": start,
+                       "average_price": average(week["prices"]),
+                       "out_of_stock": (week["empty"] / len(week["prices"])
+                                        if week["prices"] else None)}
+                      for start, week in row["weeks"].items()],
+        })
+    return {"rows": result, "stores": stores.count(), "first_week": first_week,
+            "as_of": as_of, "weeks": week_starts}

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
 from crm_project.uploads import sniff_upload
-from customers.access import Ability, can
+from customers.access import Ability, can, is_admin
 from customers.models import (
     OPEN_WARNING_STATUSES,
     ChurnReason,
@@ -33,6 +33,7 @@ from .models import (
     KeyAim,
     PlannedVisit,
     PriceStockRecord,
+    SampleStore,
     StopStatus,
     Visit,
     VisitPhoto,
@@ -513,6 +514,9 @@ def visit_finish(*, visit: Visit, user, actions: list[str], lines: list[dict],
         raise BusinessError(_("Unknown visit action: %(codes)s.") % {"codes": ", ".join(unknown)},
                             field="actions")
     cleaned = _clean_lines(lines)
+    if not cleaned and SampleStore.objects.filter(customer_id=visit.customer_id).exists():
+        raise BusinessError(_("This is a sample store: collect the price and stock of the SKUs "
+                              "on its shelf before finishing."), field="lines")
     latitude, longitude = _coordinates(latitude, longitude, prefix="finish_")
     location_note, short_reason = location_note.strip(), short_reason.strip()
     if visit.far_from_store and not location_note:
@@ -613,3 +617,15 @@ def visit_photo_add(*, visit: Visit, user, upload) -> VisitPhoto:
     photo.file.save(upload.name or "photo", upload, save=False)
     photo.save()
     return photo
+
+
+def sample_store_set(*, user, customer: Customer, sample: bool) -> SampleStore | None:
+    """Mark a store as a sample store (样本点), or unmark it: an administrator's decision."""
+    if not is_admin(user):
+        raise BusinessError(_("Only an administrator marks sample stores."), field="customer")
+    if not sample:
+        SampleStore.objects.filter(customer=customer).delete()
+        return None
+    row, _created = SampleStore.objects.get_or_create(customer=customer,
+                                                      defaults={"marked_by": user})
+    return row

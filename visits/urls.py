@@ -17,4 +17,5 @@ urlpatterns = [
     path("visit/<int:pk>/photos/", views.visit_photo_add_view, name="visit-photo-add"),
     path("visit/<int:pk>/photos/<int:photo_pk>/", views.visit_photo_view, name="visit-photo"),
     path("stats/", views.stats_view, name="stats"),
+    path("samples/", views.samples_view, name="samples"),
 ]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm_project.errors import BusinessError
+from customers.access import Ability, require
 
 from . import forms, selectors, services
 
@@ -169,3 +170,9 @@ def stats_view(request):
     return render(request, "visits/stats.html", selectors.stats_page(
         user=request.user, first_day=query["first_day"], last_day=query["last_day"],
         manager_pk=query["manager"]))
+
+
+@login_required
+def samples_view(request):
+    require(request.user, Ability.SEE_VISIT_STATS)
+    return render(request, "visits/samples.html", selectors.sample_report(user=request.user))

@@ -60,6 +60,7 @@ def _pages(field_day):
         "home": "/", "customers": "/customers/", "store": f"/customers/{store.pk}/",
         "day": "/visits/", "visit": f"/visits/visit/{visit.pk}/", "plan": "/visits/plan/",
         "stats": "/visits/stats/", "unplanned": "/visits/unplanned/",
+        "samples": "/visits/samples/",
     }
 
 

@@ -422,3 +422,70 @@ def test_refused_lines_are_all_listed_by_their_sku(client, manager, store):
     assert f'href="#sku-{first.pk}">芙蓉王(硬)</a>' in alert
     assert f'href="#sku-{second.pk}">白沙(和天下)</a>' in alert
     assert html.count('class="sku-card price-row has-error"') == 2
+
+
+# ---------------------------------------------------------------- sample stores
+
+
+def _record(store, manager, product, day, price, stock):
+    from visits.models import PriceStockRecord
+
+    start = timezone.make_aware(datetime.combine(day, time(10, 0)))
+    visit = Visit.objects.create(customer=store, manager=manager, date=day, started_at=start,
+                                 finished_at=start + timedelta(minutes=20),
+                                 status=VisitStatus.DONE)
+    PriceStockRecord.objects.create(visit=visit, product=product, retail_price=Decimal(price),
+                                    stock_cartons=stock)
+
+
+def test_only_an_admin_marks_sample_stores(admin_user, supervisor, store):
+    from visits.models import SampleStore
+
+    with pytest.raises(BusinessError):
+        services.sample_store_set(user=supervisor, customer=store, sample=True)
+    services.sample_store_set(user=admin_user, customer=store, sample=True)
+
+    assert list(SampleStore.objects.values_list("customer_id", flat=True)) == [store.pk]
+
+
+def test_a_sample_store_visit_must_collect_price_and_stock(admin_user, manager, store):
+    services.sample_store_set(user=admin_user, customer=store, sample=True)
+    visit = services.visit_start(user=manager, customer=store)
+
+    with pytest.raises(BusinessError) as refused:
+        services.visit_finish(visit=visit, user=manager, actions=[], lines=[],
+                              at=visit.started_at + timedelta(minutes=20))
+
+    assert refused.value.field == "lines"
+    visit.refresh_from_db()
+    assert visit.status == VisitStatus.IN_PROGRESS
+
+
+def test_the_sample_report_gives_price_against_guidance_and_shortage_by_territory(
+        client, admin_user, supervisor, other_supervisor, manager, store, territory):
+    from visits.tests.factories import ProductFactory
+
+    second = CustomerFactory(territory=territory, manager=manager)
+    outside = CustomerFactory(territory=territory, manager=manager)  # not a sample store
+    for sample in (store, second):
+        services.sample_store_set(user=admin_user, customer=sample, sample=True)
+    sku = ProductFactory(code="6901300", name="芙蓉王(硬)", retail_price=Decimal("250"))
+    today = timezone.localdate()
+    _record(store, manager, sku, today, "260", 0)
+    _record(second, manager, sku, today, "280", 4)
+    _record(outside, manager, sku, today, "500", 0)
+    _record(store, manager, sku, today - timedelta(weeks=20), "900", 0)  # too old
+    client.force_login(supervisor)
+
+    response = client.get(reverse("visits:samples"))
+
+    [row] = response.context["rows"]
+    assert (row["product"], row["territory"], row["records"]) == ("芙蓉王(硬)", "T01", 2)
+    assert row["average_price"] == Decimal("270.00")
+    assert row["deviation"] == pytest.approx(0.08)
+    assert row["out_of_stock"] == 0.5
+    assert len(row["trend"]) == 12
+    assert row["trend"][-1]["out_of_stock"] == 0.5
+    assert "断货率" in response.content.decode()
+    client.force_login(other_supervisor)
+    assert client.get(reverse("visits:samples")).context["rows"] == []
