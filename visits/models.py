@@ -115,6 +115,10 @@ class Visit(models.Model):
     far_from_store = models.BooleanField(_("started far from the store"), default=False)
     location_note = models.TextField(_("why the start was far from the store"), blank=True)
     short_reason = models.TextField(_("why the visit was short"), blank=True)
+    # Sent with a visit log queued on the phone without a connection: a second delivery of
+    # the same log finds it here and changes nothing.
+    submission_token = models.CharField(_("submission token"), max_length=64, blank=True,
+                                        editable=False)
     actions = models.JSONField(_("actions done"), default=list, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     next_actions = models.TextField(_("next actions"), blank=True)

@@ -496,12 +496,15 @@ def _clean_lines(lines: list[dict]) -> list[tuple[Product, Decimal, int]]:
 def visit_finish(*, visit: Visit, user, actions: list[str], lines: list[dict],
                  notes: str = "", next_actions: str = "", at: datetime | None = None,
                  latitude=None, longitude=None, location_note: str = "",
-                 short_reason: str = "") -> Visit:
+                 short_reason: str = "", submission_token: str = "") -> Visit:
     """Leave the store: the checklist, price and stock lines and notes, all or nothing. A
     start far from the store, or a visit shorter than half its standard minutes, needs the
     manager's reason."""
     _require_own_visit(visit=visit, user=user)
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    submission_token = (submission_token or "").strip()[:64]
+    if submission_token and visit.submission_token == submission_token:
+        return visit  # the same log delivered again (an offline queue retrying): done once
     if visit.status != VisitStatus.IN_PROGRESS:
         raise BusinessError(_("This visit is already finished."))
     at = at or timezone.now()
@@ -531,6 +534,7 @@ def visit_finish(*, visit: Visit, user, actions: list[str], lines: list[dict],
                               "%(standard)s min a visit here takes: say why.")
                             % {"minutes": int(minutes), "standard": standard},
                             field="short_reason")
+    visit.submission_token = submission_token
     visit.location_note = location_note
     visit.short_reason = short_reason if minutes < standard / 2 else ""
     visit.actions = [code for code in ACTION_CODES if code in set(actions)]
@@ -579,7 +583,8 @@ def visit_log_submit(*, visit: Visit, user, values: dict) -> Visit:
                             latitude=values.get("latitude") or None,
                             longitude=values.get("longitude") or None,
                             location_note=values.get("location_note", ""),
-                            short_reason=values.get("short_reason", ""))
+                            short_reason=values.get("short_reason", ""),
+                            submission_token=values.get("submission_token", ""))
     except BusinessError as error:
         try:
             visit_save_draft(visit=visit, user=user, draft=values)

@@ -6,6 +6,7 @@ app_name = "visits"
 
 urlpatterns = [
     path("", views.day_view, name="today"),
+    path("sw.js", views.service_worker_view, name="service-worker"),
     path("day/<str:day>/", views.day_view, name="day"),
     path("day/<str:day>/add/", views.stop_add_view, name="stop-add"),
     path("stop/<int:pk>/move/<str:direction>/", views.stop_move_view, name="stop-move"),

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +25,15 @@ def _day_url(manager, day, user) -> str:
 def _message(error) -> str:
     """A service's refusal (BusinessError) or a model's (ValidationError) as one line."""
     return getattr(error, "message", None) or "; ".join(error.messages)
+
+
+def service_worker_view(request):
+    """The visits service worker, served under /visits/ so it may look after those pages."""
+    script = finders.find("js/visits-sw.js")
+    response = FileResponse(open(script, "rb"), content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/visits/"
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @login_required

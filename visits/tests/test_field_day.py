@@ -489,3 +489,25 @@ def test_the_sample_report_gives_price_against_guidance_and_shortage_by_territor
     assert "断货率" in response.content.decode()
     client.force_login(other_supervisor)
     assert client.get(reverse("visits:samples")).context["rows"] == []
+
+
+def test_a_log_delivered_twice_is_written_once(client, manager, store):
+    from visits.models import PriceStockRecord
+    from visits.tests.factories import ProductFactory
+
+    sku = ProductFactory(code="6901400", name="芙蓉王(硬)")
+    visit = services.visit_start(user=manager, customer=store,
+                                 at=timezone.now() - timedelta(minutes=30))
+    client.force_login(manager)
+    log = {f"price_{sku.pk}": "250", f"stock_{sku.pk}": "3", "notes": "离线记录",
+           "submission_token": "q-7f3a"}
+
+    first = client.post(reverse("visits:visit", args=[visit.pk]), log)
+    again = client.post(reverse("visits:visit", args=[visit.pk]), log)
+    other = client.post(reverse("visits:visit", args=[visit.pk]),
+                        {**log, "submission_token": "q-other"})
+
+    assert (first.status_code, again.status_code, other.status_code) == (302, 302, 400)
+    assert PriceStockRecord.objects.count() == 1
+    visit.refresh_from_db()
+    assert (visit.status, visit.notes) == (VisitStatus.DONE, "离线记录")
