@@ -1,12 +1,15 @@
 """The language of every page: the user's own choice, else the one picked on this browser
-before logging in, else Chinese. The browser's Accept-Language is never used: field staff
-share phones set to English and still work in Chinese."""
+before logging in, else Chinese. A browser's Accept-Language is never used for pages: field
+staff share phones set to English and still work in Chinese. The API is not a browser: a
+program asks for its language with Accept-Language, and gets it."""
 
 from django.conf import settings
 from django.utils import translation
 
 
 def language_for(request) -> str:
+    if request.path.startswith("/api/"):
+        return translation.get_language_from_request(request)
     available = {code for code, _name in settings.LANGUAGES}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.language in available:

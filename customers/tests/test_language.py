@@ -51,3 +51,15 @@ def test_an_unknown_language_changes_nothing(client, manager):
 
     manager.refresh_from_db()
     assert manager.language == ""
+
+
+def test_the_api_answers_in_the_language_its_client_asks_for():
+    from rest_framework.test import APIClient
+
+    english = APIClient().get("/api/customers/", HTTP_ACCEPT_LANGUAGE="en")
+    default = APIClient().get("/api/customers/")
+
+    assert english.json()["detail"] == "Authentication credentials were not provided."
+    assert english.json()["detail"] != default.json()["detail"]
+    assert english["Content-Language"] == "en"
+    assert default["Content-Language"] == "zh-hans"
