@@ -13,7 +13,7 @@ LABELS = {"channel": Channel, "kind": Kind, "nature": Nature, "severity": Severi
 def _columns():
     return [
         ("pk", _("Number")), ("customer__code", _("customer code")),
-        ("customer__name", _("store name")), ("channel", _("Channel")), ("kind", _("Kind")),
+        ("customer__name", _("store name")), ("channel", _("Intake channel")), ("kind", _("Kind")),
         ("nature", _("Nature")), ("severity", _("Severity")), ("status", _("Status")),
         ("overdue", _("Overdue")), ("received_at", _("Received at")),
         ("first_reply_due", _("First reply due")), ("acknowledged_at", _("Acknowledged at")),

@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.filters import search_customers
 
@@ -12,7 +13,8 @@ from .models import OPEN_STATUSES, Channel, Complaint, Kind, Severity, Status
 SCOPES = [("mine", _("My complaints")), ("team", _("My team's"))]
 MAX_AGE_DAYS = 36500
 MAX_ID = 2**63 - 1
-STATES = [("open", _("Open")), ("overdue", _("Overdue")), ("closed", _("Closed"))]
+STATES = [("open", _("Open")), ("overdue", _("Overdue")),
+          ("closed", pgettext_lazy("complaint", "Closed"))]
 
 
 class ComplaintFilter(django_filters.FilterSet):
@@ -24,7 +26,7 @@ class ComplaintFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices, label=_("Status"))
     kind = django_filters.ChoiceFilter(choices=Kind.choices, label=_("Kind"))
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"))
-    channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Intake channel"))
     # Bounded, so a malformed value is a form error (ignored on pages, 400 in the API)
     # rather than an overflowing date or id.
     min_age = django_filters.NumberFilter(method="filter_min_age", min_value=0,

@@ -29,7 +29,7 @@ class MultipleFileField(forms.FileField):
 
 class ComplaintForm(forms.Form):
     customer = forms.IntegerField(label=_("Store"))
-    channel = forms.ChoiceField(choices=Channel.choices, label=_("Channel"))
+    channel = forms.ChoiceField(choices=Channel.choices, label=_("Intake channel"))
     kind = forms.ChoiceField(choices=Kind.choices, label=_("Kind"))
     nature = forms.ChoiceField(choices=Nature.choices, label=_("Nature"),
                                initial=Nature.GOOD_FAITH)

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm_project.storage import private_storage
 
@@ -54,7 +55,7 @@ class Status(models.TextChoices):
     AGREED = "agreed", _("Solution agreed")
     CARRIED_OUT = "carried_out", _("Carried out")
     CALLED_BACK = "called_back", _("Called back")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("complaint", "Closed")
 
 
 OPEN_STATUSES = [s for s in Status.values if s != Status.CLOSED]
@@ -198,7 +199,7 @@ class StepKind(models.TextChoices):
     CARRIED_OUT = "carried_out", _("Carried out")
     CALLED_BACK = "called_back", _("Called back")
     REOPENED = "reopened", _("Reopened")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("complaint", "Closed")
     ATTACHMENT = "attachment", _("File attached")
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
+from crm_project.uploads import sniff_content_type
 from customers.access import Ability, roles_with
 from customers.models import ChurnReason, Customer, User
 from customers.selectors import customers_visible_to
@@ -37,25 +38,6 @@ from .models import (
     StepKind,
 )
 from .selectors import OVERDUE, complaints_visible_to, handlers_visible_to
-
-# Magic bytes of the accepted file types: (prefix, offset, content type, extension).
-SIGNATURES = [
-    (b"\xff\xd8\xff", 0, "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", 0, "image/png", "png"),
-    (b"GIF87a", 0, "image/gif", "gif"),
-    (b"GIF89a", 0, "image/gif", "gif"),
-    (b"%PDF-", 0, "application/pdf", "pdf"),
-]
-
-
-def sniff_content_type(head: bytes) -> tuple[str, str] | None:
-    """The type of a file from its first bytes, never from its name."""
-    for prefix, offset, content_type, extension in SIGNATURES:
-        if head[offset:offset + len(prefix)] == prefix:
-            return content_type, extension
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    return None
 
 
 def attachment_check(upload) -> tuple[str, str]:

@@ -34,6 +34,8 @@ api_patterns = [
 
 urlpatterns = [
     path("health/", health_view, name="health"),
+    # The language switch also keeps a logged-in user's choice on their account.
+    path("i18n/", include("customers.i18n_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/login/",

@@ -69,9 +69,7 @@ class CustomerAdmin(SimpleHistoryAdmin):
         return customers_visible_to(request.user).select_related("territory", "manager")
 
     def save_model(self, request, obj, form, change):
-        from .pinyin import name_initials
-
-        obj.name_initials = name_initials(obj.name)
+        obj.refresh_initials()
         super().save_model(request, obj, form, change)
 
     def get_urls(self):

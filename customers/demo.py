@@ -177,6 +177,8 @@ def seed_customers(*, count: int, rng: random.Random, territories: dict, users: 
             gross_margin_percent=Decimal(f"{rng.uniform(8, 16):.2f}"),
             satisfaction=rng.choice([3, 4, 4, 5, 5]),
         ))
+    for customer in customers:
+        customer.refresh_initials()
     bulk_create_with_history(customers, Customer, batch_size=1000)
     return len(customers)
 

@@ -16,21 +16,27 @@ from .models import (
 )
 
 
-def search_customers(queryset, value: str):
-    """Code, name, licence, owner, phone, or pinyin initials of the store name."""
-    value = (value or "").strip()
-    if not value:
-        return queryset
+def _word_condition(word: str) -> Q:
     condition = (
-        Q(code__startswith=value)
-        | Q(name__icontains=value)
-        | Q(license_no__startswith=value)
-        | Q(owner__icontains=value)
-        | Q(phone__contains=value)
+        Q(code__startswith=word)
+        | Q(name__icontains=word)
+        | Q(license_no__startswith=word)
+        | Q(owner__icontains=word)
+        | Q(phone__contains=word)
+        | Q(address__icontains=word)
     )
-    if value.isascii() and value.isalpha():
-        condition |= Q(name_initials__startswith=value.lower())
-    return queryset.filter(condition)
+    if word.isascii() and word.isalpha():
+        condition |= (Q(name_initials__startswith=word.lower())
+                      | Q(owner_initials__startswith=word.lower()))
+    return condition
+
+
+def search_customers(queryset, value: str):
+    """Code, name, licence, owner, phone, address, or pinyin initials of the store's or the
+    operator's name; each word of the query (split on spaces) must match."""
+    for word in (value or "").split()[:8]:
+        queryset = queryset.filter(_word_condition(word))
+    return queryset
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -51,6 +57,15 @@ class CustomerFilter(django_filters.FilterSet):
     warning = django_filters.ChoiceFilter(
         choices=[("any", _("Any open warning")), *ChurnReason.choices],
         method="filter_warning", label=_("Churn warning"))
+
+    sort = django_filters.OrderingFilter(
+        fields=(("code", "code"), ("name", "name"), ("monthly_average", "monthly_average"),
+                ("last_order_date", "last_order_date"), ("grade", "grade")),
+        field_labels={"code": _("Code"), "name": _("Name"), "monthly_average":
+                      _("Monthly average"), "last_order_date": _("Last order"),
+                      "grade": _("Grade")},
+        label=_("Sort by"),
+    )
 
     class Meta:
         model = Customer

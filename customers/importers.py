@@ -37,9 +37,9 @@ COLUMNS = ["customer_code", "name", "license_no", "owner", "phone", "address", "
 REQUIRED = ["customer_code", "name", "license_no", "owner", "address", "territory"]
 # File column -> model field, where they differ.
 FIELD_FOR_COLUMN = {"customer_code": "code"}
-UPDATABLE = ["name", "name_initials", "license_no", "owner", "phone", "address", "territory",
-             "manager", "network", "business_format", "order_weekday", "latitude",
-             "longitude", "status"]
+UPDATABLE = ["name", "name_initials", "owner_initials", "license_no", "owner", "phone",
+             "address", "territory", "manager", "network", "business_format", "order_weekday",
+             "latitude", "longitude", "status"]
 # The columns of the file that set a field (all but the code), in file order.
 VALUE_COLUMNS = COLUMNS[1:]
 CLEAR = "__clear__"
@@ -319,6 +319,7 @@ def _write(rows: list[dict], result: ImportResult, user) -> None:
     for values in rows:
         values = {k: v for k, v in values.items() if k != "_row"}
         values["name_initials"] = name_initials(values["name"])
+        values["owner_initials"] = name_initials(values.get("owner") or "")[:50]
         customer = existing.get(values["code"])
         if customer is None:
             to_create.append(Customer(**values))

@@ -7,6 +7,7 @@ grading and churn can work from a few rows per store without importing other app
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -66,6 +67,10 @@ class User(AbstractUser):
         Territory, blank=True, related_name="staff", verbose_name=_("territories")
     )
     employee_no = models.CharField(_("employee number"), max_length=20, blank=True)
+    # The user's own choice of language; empty means the site's default (Chinese), never
+    # what the browser asks for.
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES,
+                                blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     # Where a manager's route starts (office or home), for the visit planner.
     start_latitude = models.DecimalField(
@@ -181,6 +186,9 @@ class Customer(models.Model):
         _("licence number"), max_length=30, unique=True, validators=[validate_license_no]
     )  # 许可证号
     owner = models.CharField(_("operator"), max_length=50)  # 经营者
+    # Pinyin initials of the operator's name, so "zs" finds 张三's stores.
+    owner_initials = models.CharField(_("operator initials"), max_length=50, blank=True,
+                                      editable=False)
     legal_representative = models.CharField(_("legal representative"), max_length=50,
                                             blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True,
@@ -290,8 +298,8 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(
-        excluded_fields=["name_initials", "updated_at", "grade_as_of", "monthly_average",
-                         "last_order_date", "open_complaint_count", "tier"],
+        excluded_fields=["name_initials", "owner_initials", "updated_at", "grade_as_of",
+                         "monthly_average", "last_order_date", "open_complaint_count", "tier"],
         verbose_name=_("historical customer"),
     )
 
@@ -309,14 +317,25 @@ class Customer(models.Model):
             models.Index(fields=["status", "last_order_date"]),
             models.Index(fields=["name_initials"], name="customer_initials_prefix",
                          opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["owner_initials"], name="customer_owner_initials",
+                         opclasses=["varchar_pattern_ops"]),
             # Substring search (icontains) on name, owner and phone: trigram indexes.
             *(GinIndex(fields=[column], opclasses=["gin_trgm_ops"],
                        name=f"customers_customer_{column}_trgm")
               for column in ("name", "owner", "phone")),
+            GinIndex(fields=["address"], opclasses=["gin_trgm_ops"],
+                     name="customer_address_trgm"),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def refresh_initials(self) -> None:
+        """The pinyin initials searched for the store's and the operator's names."""
+        from .pinyin import name_initials
+
+        self.name_initials = name_initials(self.name)
+        self.owner_initials = name_initials(self.owner)[:50]
 
     @property
     def is_active(self) -> bool:

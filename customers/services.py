@@ -1,5 +1,6 @@
 """Every write to customers and their organisation goes through here."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +16,6 @@ from .models import (
     User,
     WarningStatus,
 )
-from .pinyin import name_initials
 from .roles import group_name, role_groups_sync
 from .selectors import customer_editable_fields, customers_visible_to
 
@@ -39,7 +39,7 @@ def _check_manager_account(customer: Customer) -> None:
 
 def _full_clean(customer: Customer) -> None:
     """Model validation (formats, ranges, uniqueness); raises ValidationError per field."""
-    customer.name_initials = name_initials(customer.name)
+    customer.refresh_initials()
     customer.full_clean()
 
 
@@ -129,6 +129,15 @@ def customer_reassign(*, customer: Customer, manager: User | None, user,
 
 
 @transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """Keep the user's choice of language on their account (any device, any session)."""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise BusinessError(_("Unknown language."), field="language")
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return user
+
+
 def user_set_role(*, user: User, role: str) -> User:
     """Give a user one role: the field used for scoping and the matching Django group."""
     groups = role_groups_sync()

@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from crm_project.errors import BusinessError, form_add_error
 
@@ -10,6 +12,19 @@ from . import selectors, services
 from .access import Ability, can, require
 from .exports import customers_to_xlsx_response
 from .forms import CustomerForm
+
+
+@require_POST
+def set_language_view(request):
+    """Django's language switch, and for a logged-in user the choice kept on the account."""
+    response = set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated:
+        try:
+            services.user_set_language(user=request.user, language=language)
+        except BusinessError:
+            pass  # an unknown language: Django's view has changed nothing either
+    return response
 
 
 @login_required

@@ -28,6 +28,8 @@ def home(request):
         "morning_comparisons": [(morning["same_days_last_month"], _("Same days last month")),
                                 (morning["same_days_last_year"], _("Same days last year"))],
         "today": today, "yesterday": today - timedelta(days=1),
+        # The customer list filters by ISO weekday (1 = Monday), as the stores' order day.
+        "order_weekday": today.isoweekday(),
     })
 
 

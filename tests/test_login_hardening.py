@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth.forms import PasswordChangeForm
 from django.test import Client
 from django.utils import timezone
@@ -28,6 +29,9 @@ REFUSAL = {"en": "Too many failed login attempts. Try again in 15 minutes.",
 
 def _attempt(entry, username, password, address=ADDRESS, language="en"):
     client = APIClient() if entry == "api" else Client()
+    if entry != "api":
+        # Pages follow the language picked on the site (its cookie), never the browser's.
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     return client.post(ENTRY_POINTS[entry], {"username": username, "password": password},
                        REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE=language)
 

@@ -113,6 +113,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             lines=[dict(line) for line in values["lines"]], notes=values["notes"],
             next_actions=values["next_actions"], at=values.get("finished_at"),
             latitude=values.get("latitude"), longitude=values.get("longitude"),
+            location_note=values["location_note"], short_reason=values["short_reason"],
         )
         return Response(VisitSerializer(self.get_queryset().get(pk=visit.pk)).data)
 
@@ -138,8 +139,18 @@ class PlanStatsView(APIView):
                                      first_day=query.validated_data.get("first_day"),
                                      last_day=query.validated_data.get("last_day"),
                                      manager_pk=query.validated_data.get("manager"))
-        stats["managers"] = [{**row, "manager": row["manager"].pk}
+        # The ratios are in each row as numbers; the TimeShares objects are for pages.
+        stats.pop("times")
+        stats["managers"] = [{**{key: value for key, value in row.items() if key != "times"},
+                              "manager": row["manager"].pk}
                              for row in stats["managers"]]
+        stats["flagged"] = [{"visit": visit.pk, "customer": visit.customer_id,
+                             "manager": visit.manager_id, "date": visit.date,
+                             "start_distance_m": visit.start_distance_m,
+                             "far_from_store": visit.far_from_store,
+                             "location_note": visit.location_note,
+                             "short_reason": visit.short_reason}
+                            for visit in stats["flagged"]]
         return Response(stats)
 
 

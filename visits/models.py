@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm_project.storage import private_storage
+
 
 class KeyAim(models.TextChoices):
     """Why a stop is a key visit (重点拜访)."""
@@ -25,6 +27,11 @@ class StopStatus(models.TextChoices):
     MISSED = "missed", _("Missed")
 
 
+class VisitStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+
+
 class PlannedVisit(models.Model):
     """One stop of a manager's day, in route order (路序)."""
 
@@ -39,6 +46,8 @@ class PlannedVisit(models.Model):
     service_minutes = models.PositiveIntegerField(_("minutes in store"))
     aims = models.JSONField(_("key-visit aims"), default=list, blank=True)
     added_by_manager = models.BooleanField(_("added by the manager"), default=False)
+    # The manager put the day in their own order: regenerating the plan keeps that day.
+    order_locked = models.BooleanField(_("order set by hand"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=StopStatus.choices,
                               default=StopStatus.PLANNED)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -60,14 +69,21 @@ class PlannedVisit(models.Model):
     def is_key(self) -> bool:
         return bool(self.aims)
 
+    @property
+    def progress(self) -> str:
+        """What the day page says of the stop: in progress once its visit has started."""
+        visit = getattr(self, "visit", None)
+        if self.status == StopStatus.PLANNED and visit is not None \
+                and visit.status == VisitStatus.IN_PROGRESS:
+            return VisitStatus.IN_PROGRESS
+        return self.status
+
+    def get_progress_display(self) -> str:
+        return str({**dict(StopStatus.choices), **dict(VisitStatus.choices)}[self.progress])
+
     def get_aims_display(self) -> list[str]:
         labels = dict(KeyAim.choices)
         return [str(labels.get(aim, aim)) for aim in self.aims]
-
-
-class VisitStatus(models.TextChoices):
-    IN_PROGRESS = "in_progress", _("In progress")
-    DONE = "done", _("Done")
 
 
 class Visit(models.Model):
@@ -93,6 +109,16 @@ class Visit(models.Model):
                                           decimal_places=6, null=True, blank=True)
     finish_longitude = models.DecimalField(_("finish longitude"), max_digits=9,
                                            decimal_places=6, null=True, blank=True)
+    # Check-in: metres between where the visit started and the store's coordinates.
+    start_distance_m = models.PositiveIntegerField(_("distance from the store at start (m)"),
+                                                   null=True, blank=True)
+    far_from_store = models.BooleanField(_("started far from the store"), default=False)
+    location_note = models.TextField(_("why the start was far from the store"), blank=True)
+    short_reason = models.TextField(_("why the visit was short"), blank=True)
+    # Sent with a visit log queued on the phone without a connection: a second delivery of
+    # the same log finds it here and changes nothing.
+    submission_token = models.CharField(_("submission token"), max_length=64, blank=True,
+                                        editable=False)
     actions = models.JSONField(_("actions done"), default=list, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     next_actions = models.TextField(_("next actions"), blank=True)
@@ -149,3 +175,50 @@ class PriceStockRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit_id} {self.product_id}"
+
+
+def photo_path(instance, filename: str) -> str:
+    # The stored name never comes from the user: only the checked type decides the suffix.
+    return f"visits/{instance.visit_id}/{instance.token}.{instance.extension}"
+
+
+class VisitPhoto(models.Model):
+    """A photo of the store's display (陈列) taken at a visit. Stored privately, served only
+    through a view that checks the visit is in the user's scope."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos",
+                              verbose_name=_("visit"))
+    file = models.FileField(_("file"), upload_to=photo_path, storage=private_storage,
+                            max_length=200)
+    token = models.CharField(max_length=32, editable=False)
+    extension = models.CharField(max_length=5, editable=False)
+    content_type = models.CharField(_("type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("display photo")
+        verbose_name_plural = _("display photos")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.token}"
+
+
+class SampleStore(models.Model):
+    """A sample store (样本点): its manager collects price and stock on every visit, and the
+    sample report follows prices and shortages across the territory from them."""
+
+    customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE,
+                                    related_name="sample_store", verbose_name=_("customer"))
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("marked by"))
+    marked_at = models.DateTimeField(_("marked at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sample store")
+        verbose_name_plural = _("sample stores")
+        ordering = ["customer"]
+
+    def __str__(self) -> str:
+        return str(self.customer_id)

@@ -80,20 +80,52 @@ class Unplaced:
 
 
 class RouteTimes:
-    """Time figures of a day's route, for anything with travel, service and return
-    minutes: the customer-time ratio is time serving stores over all of it."""
+    """Time figures of a working day, planned or actual, for anything with travel, service,
+    return and working minutes. One definition everywhere (pages, plan, figures, API):
+
+    - 客户时间比 (customer-time ratio): minutes with customers / working minutes;
+    - 公司时间比 (company-time ratio): working minutes not spent in the field (travel, stores
+      and the way back) / working minutes;
+    the aim is a customer-time ratio of 60 % or more.
+    """
 
     travel_minutes: int
     service_minutes: int
     return_minutes: int
+    working_minutes: int
 
     @property
     def total_minutes(self) -> int:
+        """Minutes in the field: travel, stores and the way back."""
         return self.travel_minutes + self.service_minutes + self.return_minutes
 
     @property
     def customer_time_ratio(self) -> float:
-        return self.service_minutes / self.total_minutes if self.total_minutes else 0.0
+        return self.service_minutes / self.working_minutes if self.working_minutes else 0.0
+
+    @property
+    def company_time_ratio(self) -> float:
+        if not self.working_minutes:
+            return 0.0
+        return max(self.working_minutes - self.total_minutes, 0) / self.working_minutes
+
+    @property
+    def meets_target(self) -> bool:
+        return self.customer_time_ratio >= target_customer_time_ratio()
+
+
+def target_customer_time_ratio() -> float:
+    return PlannerConfig.from_settings().target_customer_time_ratio
+
+
+@dataclass
+class TimeShares(RouteTimes):
+    """Time figures added up over days (a plan's week, a manager's actual visits)."""
+
+    travel_minutes: float = 0
+    service_minutes: float = 0
+    return_minutes: float = 0
+    working_minutes: float = 0
 
 
 @dataclass
@@ -103,6 +135,7 @@ class DaySummary(RouteTimes):
     travel_minutes: int
     service_minutes: int
     return_minutes: int
+    working_minutes: int = 480
 
 
 @dataclass
@@ -200,7 +233,8 @@ def day_times(order: list[Stop], day: date, start: tuple[float, float] | None,
     if order and start is not None and previous is not None:
         back = travel_minutes(previous, start, network=order[-1].network, config=config)
     return DaySummary(date=day, stops=planned, travel_minutes=travel_total,
-                      service_minutes=service_total, return_minutes=back)
+                      service_minutes=service_total, return_minutes=back,
+                      working_minutes=config.working_minutes)
 
 
 def working_days(first_day: date, config: PlannerConfig) -> list[date]:
@@ -274,11 +308,13 @@ def _home_weekdays(swept: list[Stop], weekday_count: int) -> dict[int, int]:
 
 
 def plan(stops: list[Stop], *, first_day: date, start: tuple[float, float] | None,
-         config: PlannerConfig, fixed: dict[date, list[Stop]] | None = None) -> PlanResult:
+         config: PlannerConfig, fixed: dict[date, list[Stop]] | None = None,
+         locked: set[date] | frozenset[date] = frozenset()) -> PlanResult:
     """Assign and order the visits of the horizon. Deterministic for the same input.
 
     `fixed` are stops that stay on their day (visits already done or under way); they take
-    their share of the day's budget and are routed with the new stops.
+    their share of the day's budget and are routed with the new stops. On `locked` days
+    (put in order by hand) the fixed stops keep their order and no stop is added.
     """
     days = working_days(first_day, config)
     for day in fixed or {}:
@@ -329,7 +365,7 @@ def plan(stops: list[Stop], *, first_day: date, start: tuple[float, float] | Non
                 continue
             if stop.urgent and index == 0:
                 end = min(end, first_day + timedelta(days=6))
-            window_days = [d for d in days if begin <= d <= end]
+            window_days = [d for d in days if begin <= d <= end and d not in locked]
             if not window_days:
                 continue
             home = home_weekday[stop.customer_id]
@@ -355,6 +391,9 @@ def plan(stops: list[Stop], *, first_day: date, start: tuple[float, float] | Non
     summaries = []
     for day in days:
         if not load[day]:
+            continue
+        if day in locked:
+            summaries.append(day_times(load[day], day, start, config))
             continue
         nearest = order_route(load[day], start, config)
         # Keep the insertion route if nearest neighbour + 2-opt did not beat it.

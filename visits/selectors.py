@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -15,14 +15,32 @@ from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
 from customers.access import is_manager, oversees
-from customers.models import Customer, CustomerStatus, MonthlyPurchase, User
+from customers.filters import search_customers
+from customers.models import (
+    OPEN_WARNING_STATUSES,
+    ChurnWarning,
+    Customer,
+    CustomerStatus,
+    MonthlyPurchase,
+    User,
+)
 from customers.selectors import customers_visible_to, managers_visible_to
 from phone_orders.models import Product
-from phone_orders.selectors import recently_ordered_cartons
+from phone_orders.selectors import customer_orders, recently_ordered_cartons
 
 from . import planner
-from .actions import ACTION_GROUPS
-from .models import PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitStatus
+from .actions import ACTION_GROUPS, TEMPERAMENT_APPROACH
+from .cadence import visit_cadence
+from .models import (
+    KeyAim,
+    PlannedVisit,
+    PriceStockRecord,
+    SampleStore,
+    StopStatus,
+    Visit,
+    VisitPhoto,
+    VisitStatus,
+)
 
 
 def planned_visits_visible_to(user) -> QuerySet[PlannedVisit]:
@@ -33,21 +51,39 @@ def visits_visible_to(user) -> QuerySet[Visit]:
     return Visit.objects.filter(customer__in=customers_visible_to(user))
 
 
+MAX_ID = 2**63 - 1
+
+
+def _id_or_404(pk) -> int:
+    """An id from an address or a form: anything but a whole number in range is a 404."""
+    if isinstance(pk, int) and 0 < pk <= MAX_ID:
+        return pk
+    if not str(pk).isdigit() or not 0 < int(pk) <= MAX_ID:
+        raise Http404
+    return int(pk)
+
+
 def visit_get(*, user, pk) -> Visit:
+    pk = _id_or_404(pk)
     return get_object_or_404(
         visits_visible_to(user).select_related("customer__territory", "manager",
                                                "planned_visit"), pk=pk)
 
 
+def visit_photo_get(*, user, visit_pk, pk) -> VisitPhoto:
+    """A display photo of a visit the user may see; anything else is a 404."""
+    return get_object_or_404(VisitPhoto.objects.filter(visit__in=visits_visible_to(user)),
+                             visit_id=_id_or_404(visit_pk), pk=_id_or_404(pk))
+
+
 def planned_visit_get(*, user, pk) -> PlannedVisit:
+    pk = _id_or_404(pk)
     return get_object_or_404(
         planned_visits_visible_to(user).select_related("customer", "manager"), pk=pk)
 
 
 def manager_get(*, user, pk) -> User:
-    if not str(pk).isdigit():
-        raise Http404
-    return get_object_or_404(managers_visible_to(user), pk=pk)
+    return get_object_or_404(managers_visible_to(user), pk=_id_or_404(pk))
 
 
 def default_manager(user) -> User | None:
@@ -81,14 +117,13 @@ def own_active_stores(*, user) -> QuerySet[Customer]:
 
 
 def unplanned_page(*, user, query: str = "", limit: int = 50) -> dict:
-    """Stores a manager may visit outside the plan, found by name, initials or code."""
+    """Stores a manager may visit outside the plan, found as in the customer list (name,
+    address, owner, pinyin initials, code; every word must match)."""
     query = (query or "").strip()
     if not is_manager(user):
         return {"stores": [], "q": query}
     stores = own_active_stores(user=user)
-    if query:
-        stores = stores.filter(name__icontains=query) | stores.filter(
-            name_initials__icontains=query.lower()) | stores.filter(code__icontains=query)
+    stores = search_customers(stores, query)
     return {"stores": stores[:limit], "q": query}
 
 
@@ -135,6 +170,8 @@ def visit_log_page(*, user, visit: Visit, values: dict | None = None,
         "price": values.get(f"price_{product.pk}", ""),
         "stock": values.get(f"stock_{product.pk}", ""),
         "errors": line_errors.get(product.pk, {}),
+        "error_messages": [message for key, message in line_errors.get(product.pk, {}).items()
+                           if key in ("product", "retail_price", "stock_cartons")],
     } for product in products]
     checked = set(values.get("actions") or visit.actions)
     groups = [{"code": code, "label": label,
@@ -148,9 +185,17 @@ def visit_log_page(*, user, visit: Visit, values: dict | None = None,
         "visit": visit, "customer": visit.customer, "groups": groups,
         "usual_rows": first or rows, "other_rows": rest,
         "values": values, "error_message": error.message if error else None,
+        # Every refused line, named by its SKU, for the message at the top of the page.
+        "line_errors": [{"product": row["product"], "messages": row["error_messages"]}
+                        for row in rows if row["error_messages"]],
         "stock": reasonable_stock_suggestion(customer=visit.customer),
         "editable": visit.status == VisitStatus.IN_PROGRESS and visit.manager_id == user.pk,
         "tolerance": int(price_tolerance() * 100),
+        "standard_minutes": visit_standard_minutes(visit=visit),
+        "photos": list(visit.photos.all()),
+        "preparation": visit_preparation(user=user, visit=visit),
+        "can_add_photo": visit.manager_id == user.pk and (
+            visit.status == VisitStatus.IN_PROGRESS or visit.date == timezone.localdate()),
     }
 
 
@@ -240,12 +285,18 @@ def route_sketch(*, stops: list[PlannedVisit], start, width: int = 320,
 
 
 def plan_weeks(*, user, manager: User, first_day: date, weeks: int = 4) -> list[dict]:
-    """One line per day of the horizon: stops planned, done, key visits and minutes."""
+    """One line per day of the horizon: stops planned, done, key visits, minutes and the
+    day's time ratios (the same RouteTimes as the day page, the way back included)."""
+    config = planner.PlannerConfig.from_settings()
+    start = manager_start_point(manager=manager)
     last_day = first_day + timedelta(days=weeks * 7 - 1)
     rows = (planned_visits_visible_to(user)
             .filter(manager=manager, date__gte=first_day, date__lte=last_day)
-            .values("date", "status", "aims", "travel_minutes", "service_minutes"))
+            .order_by("date", "sequence", "pk")
+            .values("date", "status", "aims", "travel_minutes", "service_minutes",
+                    "customer__latitude", "customer__longitude", "customer__network"))
     days: dict[date, dict] = {}
+    last_point: dict[date, tuple] = {}
     for row in rows:
         day = days.setdefault(row["date"], {"date": row["date"], "stops": 0, "done": 0,
                                             "key": 0, "travel": 0, "service": 0})
@@ -254,13 +305,95 @@ def plan_weeks(*, user, manager: User, first_day: date, weeks: int = 4) -> list[
         day["key"] += bool(row["aims"])
         day["travel"] += row["travel_minutes"]
         day["service"] += row["service_minutes"]
+        if row["customer__latitude"] is not None and row["customer__longitude"] is not None:
+            last_point[row["date"]] = ((float(row["customer__latitude"]),
+                                        float(row["customer__longitude"])),
+                                       row["customer__network"])
     for day in days.values():
-        total = day["travel"] + day["service"]
-        day["ratio"] = day["service"] / total if total else 0.0
+        point, network = last_point.get(day["date"], (None, ""))
+        back = planner.travel_minutes(point, start, network=network, config=config)
+        day["times"] = planner.TimeShares(
+            travel_minutes=day["travel"], service_minutes=day["service"],
+            return_minutes=back, working_minutes=config.working_minutes)
     return [days[d] for d in sorted(days)]
 
 
 # ---------------------------------------------------------------- the visit log
+
+
+def _care_dates(customer: Customer, day: date) -> list[tuple[str, date]]:
+    """The operator's birthday and the store's anniversary when they fall in the week of
+    `day` (Monday to Sunday), for a care visit."""
+    monday = day - timedelta(days=day.weekday())
+    week = {(monday + timedelta(days=n)).timetuple()[1:3] for n in range(7)}
+    return [(kind, value) for kind, value in (("birthday", customer.birthday),
+                                              ("anniversary", customer.anniversary))
+            if value is not None and (value.month, value.day) in week]
+
+
+def _aim_products(*, customer: Customer, aims: list[str], limit: int = 5) -> list[dict]:
+    """Each aim of the visit with the SKUs it concerns: the store's best sellers for a
+    falling store, the new SKUs it does not show yet for a new-product push."""
+    labels = dict(KeyAim.choices)
+    best = recently_ordered_cartons(customer=customer)
+    best_ids = sorted(best, key=lambda pk: -best[pk])[:limit]
+    shown = set(PriceStockRecord.objects.filter(visit__customer=customer)
+                .values_list("product_id", flat=True))
+    result = []
+    for aim in aims:
+        if aim in (KeyAim.CHURN_WARNING, KeyAim.GRADE_DROP):
+            products = sorted(Product.objects.filter(pk__in=best_ids),
+                              key=lambda p: best_ids.index(p.pk))
+        elif aim == KeyAim.NEW_PRODUCT:
+            products = list(Product.objects.filter(is_new=True, on_sale=True)
+                            .exclude(pk__in=shown).order_by("brand", "code")[:limit])
+        else:
+            products = []
+        result.append({"code": aim, "label": labels.get(aim, aim), "products": products})
+    return result
+
+
+def visit_preparation(*, user, visit: Visit) -> dict:
+    """What the first standard action (信息准备) asks for, on the visit page: temperament
+    and approach, the last visit's notes and promises, open complaints and warnings, recent
+    orders and churn risk, this visit's aims with their SKUs, and care dates this week."""
+    customer = visit.customer
+    last_visit = (visits_visible_to(user).filter(customer=customer, status=VisitStatus.DONE)
+                  .exclude(pk=visit.pk).order_by("-started_at").first())
+    warnings = list(ChurnWarning.objects.filter(customer=customer,
+                                                status__in=OPEN_WARNING_STATUSES)
+                    .order_by("-score"))
+    aims = visit.planned_visit.aims if visit.planned_visit_id else []
+    return {
+        "temperament": customer.get_temperament_display() if customer.temperament else "",
+        "approach": TEMPERAMENT_APPROACH.get(customer.temperament, ""),
+        "last_visit": last_visit,
+        "warnings": warnings,
+        "risk": max((w.score for w in warnings), default=None),
+        "open_complaints": customer.open_complaint_count,
+        "orders": customer_orders(user=user, customer=customer, limit=3),
+        "aims": _aim_products(customer=customer, aims=aims),
+        "care": _care_dates(customer, visit.date),
+    }
+
+
+def customer_standard_minutes(*, customer: Customer,
+                              config: planner.PlannerConfig | None = None) -> int:
+    """Minutes a visit of the store takes by its grade and network (settings, else the
+    visits.cadence table)."""
+    config = config or planner.PlannerConfig.from_settings()
+    if config.service_minutes:
+        by_grade = config.service_minutes.get(customer.grade or "C", {})
+        if customer.network in by_grade:
+            return int(by_grade[customer.network])
+    return visit_cadence(customer.grade).minutes(customer.network)
+
+
+def visit_standard_minutes(*, visit: Visit) -> int:
+    """Minutes this visit should take: its planned stop's, else the store's standard."""
+    if visit.planned_visit_id:
+        return visit.planned_visit.service_minutes
+    return customer_standard_minutes(customer=visit.customer)
 
 
 def customer_usual_products(*, customer: Customer, limit: int = 200) -> list[Product]:
@@ -365,13 +498,17 @@ def plan_vs_actual(*, user, managers: list[User], first_day: date, last_day: dat
             for bucket in (by_day[visit["date"]], by_week[week],
                            by_manager[visit["manager_id"]]):
                 bucket["unplanned"] += 1
-    in_store = sum(span[2] for span in day_spans.values())
-    # Working time is counted from the first arrival to the last departure of each day.
-    worked = sum((span[1] - span[0]).total_seconds() / 60 for span in day_spans.values())
-    manager_ratio: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for (manager_id, _day), span in day_spans.items():
-        manager_ratio[manager_id][0] += span[2]
-        manager_ratio[manager_id][1] += (span[1] - span[0]).total_seconds() / 60
+    # Each day with visits counts as a working day; time in the field runs from the first
+    # arrival to the last departure, and what is not in stores there is on the road.
+    working = planner.PlannerConfig.from_settings().working_minutes
+    times = planner.TimeShares()
+    manager_times: dict[int, planner.TimeShares] = defaultdict(planner.TimeShares)
+    for (manager_id, _day), (first, last, in_store) in day_spans.items():
+        field = (last - first).total_seconds() / 60
+        for shares in (times, manager_times[manager_id]):
+            shares.service_minutes += in_store
+            shares.travel_minutes += max(field - in_store, 0)
+            shares.working_minutes += working
 
     def finish(bucket):
         # Completion counts stops that were due: done or missed, not those still ahead.
@@ -384,21 +521,39 @@ def plan_vs_actual(*, user, managers: list[User], first_day: date, last_day: dat
         "days": [{"date": d, **finish(by_day[d])} for d in sorted(by_day)],
         "weeks": [{"week": w, **finish(by_week[w])} for w in sorted(by_week)],
         "managers": [
-            {"manager": m, **finish(by_manager[m.pk]),
-             "customer_time_ratio": _ratio(*manager_ratio[m.pk]) if m.pk in manager_ratio
-             else None}
+            {"manager": m, **finish(by_manager[m.pk]), "times": manager_times.get(m.pk),
+             **_ratios(manager_times.get(m.pk))}
             for m in managers
         ],
         "minutes_by_grade": [
             {"grade": grade, "visits": len(values), "average": sum(values) / len(values)}
             for grade, values in sorted(minutes_by_grade.items())
         ],
-        "customer_time_ratio": _ratio(in_store, worked),
+        "times": times if day_spans else None,
+        **_ratios(times if day_spans else None),
+        "flagged": flagged_visits(user=user, managers=managers, first_day=first_day,
+                                  last_day=last_day),
         "totals": finish({
             key: sum(by_week[w][key] for w in by_week)
             for key in ("planned", "done", "missed", "open", "unplanned")
         }),
     }
+
+
+def _ratios(times: planner.TimeShares | None) -> dict:
+    """The two ratios as numbers, for the API and exports (None without visits)."""
+    return {"customer_time_ratio": times.customer_time_ratio if times else None,
+            "company_time_ratio": times.company_time_ratio if times else None}
+
+
+def flagged_visits(*, user, managers: list[User], first_day: date,
+                   last_day: date) -> list[Visit]:
+    """Visits started far from the store or cut short, with the manager's reason."""
+    return list(visits_visible_to(user)
+                .filter(manager__in=managers, date__gte=first_day, date__lte=last_day)
+                .filter(Q(far_from_store=True) | ~Q(short_reason=""))
+                .select_related("customer", "manager", "planned_visit")
+                .order_by("-date", "-started_at"))
 
 
 def manager_for(*, user, pk=None) -> User:
@@ -466,3 +621,57 @@ def plan_customer_get(*, user, manager: User, pk) -> Customer:
         raise BusinessError(_("This store is not one of the manager's stores."),
                             field="customer")
     return customer
+
+
+# ---------------------------------------------------------------- sample stores
+
+
+def sample_report(*, user, as_of: date | None = None, weeks: int = 12) -> dict:
+    """Per SKU and territory, from the sample stores the user may see, over the last weeks:
+    the average observed retail price against guidance, the share of records with no stock
+    (断货率), and the same two figures week by week (oldest first) for the trend."""
+    as_of = as_of or timezone.localdate()
+    monday = as_of - timedelta(days=as_of.weekday())
+    first_week = monday - timedelta(weeks=weeks - 1)
+    week_starts = [first_week + timedelta(weeks=n) for n in range(weeks)]
+    stores = SampleStore.objects.filter(customer__in=customers_visible_to(user))
+    records = (PriceStockRecord.objects
+               .filter(visit__customer__in=stores.values("customer"),
+                       visit__date__gte=first_week, visit__date__lte=as_of)
+               .values("product_id", "product__name", "product__retail_price",
+                       "visit__customer__territory__code", "visit__date", "retail_price",
+                       "stock_cartons"))
+    rows: dict[tuple, dict] = {}
+    for record in records:
+        key = (record["product__name"], record["visit__customer__territory__code"])
+        row = rows.setdefault(key, {
+            "product": record["product__name"], "territory": key[1],
+            "guidance": record["product__retail_price"], "prices": [], "empty": 0,
+            "weeks": {start: {"prices": [], "empty": 0} for start in week_starts}})
+        row["prices"].append(record["retail_price"])
+        row["empty"] += record["stock_cartons"] == 0
+        week = record["visit__date"] - timedelta(days=record["visit__date"].weekday())
+        row["weeks"][week]["prices"].append(record["retail_price"])
+        row["weeks"][week]["empty"] += record["stock_cartons"] == 0
+
+    def average(prices):
+        return sum(prices) / len(prices) if prices else None
+
+    result = []
+    for key in sorted(rows):
+        row = rows[key]
+        price = average(row["prices"])
+        result.append({
+            "product": row["product"], "territory": row["territory"],
+            "guidance": row["guidance"], "records": len(row["prices"]),
+            "average_price": price.quantize(Decimal("0.01")),
+            "deviation": float((price - row["guidance"]) / row["guidance"]),
+            "out_of_stock": row["empty"] / len(row["prices"]),
+            "trend": [{"week": start,
+                       "average_price": average(week["prices"]),
+                       "out_of_stock": (week["empty"] / len(week["prices"])
+                                        if week["prices"] else None)}
+                      for start, week in row["weeks"].items()],
+        })
+    return {"rows": result, "stores": stores.count(), "first_week": first_week,
+            "as_of": as_of, "weeks": week_starts}

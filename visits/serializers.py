@@ -50,7 +50,8 @@ class VisitSerializer(serializers.ModelSerializer):
         model = Visit
         fields = ["id", "customer", "manager", "planned_visit", "date", "status",
                   "started_at", "finished_at", "minutes", "start_latitude", "start_longitude",
-                  "finish_latitude", "finish_longitude", "actions", "notes", "next_actions",
+                  "finish_latitude", "finish_longitude", "start_distance_m", "far_from_store",
+                  "location_note", "short_reason", "actions", "notes", "next_actions",
                   "draft", "price_stock"]
 
 
@@ -77,6 +78,8 @@ class VisitFinishSerializer(serializers.Serializer):
     lines = LineSerializer(many=True, required=False, default=list)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     next_actions = serializers.CharField(required=False, allow_blank=True, default="")
+    location_note = serializers.CharField(required=False, allow_blank=True, default="")
+    short_reason = serializers.CharField(required=False, allow_blank=True, default="")
     finished_at = serializers.DateTimeField(required=False)
     latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False,
                                         allow_null=True, min_value=-90, max_value=90)

@@ -1,16 +1,19 @@
 """Every write of the visits app: plan generation and editing, and the visit log."""
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
-from customers.access import Ability, can
+from crm_project.uploads import sniff_upload
+from customers.access import Ability, can, is_admin
 from customers.models import (
     OPEN_WARNING_STATUSES,
     ChurnReason,
@@ -26,8 +29,18 @@ from phone_orders.models import Product
 from . import planner
 from .actions import ACTION_CODES
 from .cadence import visit_cadence
-from .models import KeyAim, PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitStatus
+from .models import (
+    KeyAim,
+    PlannedVisit,
+    PriceStockRecord,
+    SampleStore,
+    StopStatus,
+    Visit,
+    VisitPhoto,
+    VisitStatus,
+)
 from .selectors import (
+    customer_standard_minutes,
     customer_usual_products,
     manager_start_point,
     plan_customer_get,
@@ -35,6 +48,7 @@ from .selectors import (
     planned_visit_get,
     price_tolerance,
     visit_customer_get,
+    visit_standard_minutes,
 )
 
 # A visit log with every SKU of a large catalog filled in stays well under this.
@@ -92,11 +106,7 @@ def _point(obj):
 
 
 def _service_minutes(customer: Customer, config: planner.PlannerConfig) -> int:
-    if config.service_minutes:
-        by_grade = config.service_minutes.get(customer.grade or "C", {})
-        if customer.network in by_grade:
-            return int(by_grade[customer.network])
-    return visit_cadence(customer.grade).minutes(customer.network)
+    return customer_standard_minutes(customer=customer, config=config)
 
 
 def customer_key_aims(*, customers: list[Customer]) -> dict[int, list[str]]:
@@ -178,11 +188,13 @@ def plan_generate(*, manager: User, user, first_day: date | None = None,
         if visited_since.get(customer_id, date.min) < missed_date:
             missed_customers.add(customer_id)
 
-    PlannedVisit.objects.filter(manager=manager, date__gte=first_day,
+    # Days the manager put in order by hand stay as they are.
+    PlannedVisit.objects.filter(manager=manager, date__gte=first_day, order_locked=False,
                                 status=StopStatus.PLANNED, visit__isnull=True).delete()
     kept = list(PlannedVisit.objects.filter(manager=manager, date__gte=first_day,
                                             date__lte=last_day)
-                .select_related("customer__territory"))
+                .select_related("customer__territory").order_by("date", "sequence", "pk"))
+    locked = {row.date for row in kept if row.order_locked}
     customers = list(customers_visible_to(manager).filter(status=CustomerStatus.ACTIVE)
                      .select_related("territory"))
     aims = customer_key_aims(customers=customers)
@@ -207,7 +219,8 @@ def plan_generate(*, manager: User, user, first_day: date | None = None,
         stops.append(_stop_for(customer, config, customer_aims,
                                done_dates.get(customer.pk, ()), urgent))
     start = manager_start_point(manager=manager)
-    result = planner.plan(stops, first_day=first_day, start=start, config=config, fixed=fixed)
+    result = planner.plan(stops, first_day=first_day, start=start, config=config, fixed=fixed,
+                          locked=locked)
 
     kept_by_key = {(row.date, row.customer_id): row for row in kept}
     aims_given: set[int] = set()
@@ -276,7 +289,8 @@ def plan_stop_reorder(*, manager: User, user, day: date, order: list[int]) -> li
                             field="order")
     for sequence, pk in enumerate(order, start=1):
         rows[pk].sequence = sequence
-    PlannedVisit.objects.bulk_update(rows.values(), ["sequence"])
+        rows[pk].order_locked = True
+    PlannedVisit.objects.bulk_update(rows.values(), ["sequence", "order_locked"])
     return plan_day_recompute(manager=manager, day=day)
 
 
@@ -336,11 +350,42 @@ def _decimal_or_none(value, field: str):
         raise BusinessError(_("Enter a number."), field=field) from None
 
 
+def _coordinates(latitude, longitude, *, prefix: str) -> tuple[Decimal | None, Decimal | None]:
+    """A position as the phone sent it: both or neither, within the globe's ranges."""
+    if latitude in (None, "") and longitude in (None, ""):
+        return None, None
+    values = []
+    for name, value, limit in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+        number = _decimal_or_none(value, f"{prefix}{name}")
+        if number is None or not number.is_finite() or abs(number) > limit:
+            raise BusinessError(
+                _("The position could not be used: latitude must be between -90 and 90 and "
+                  "longitude between -180 and 180, both given."), field=f"{prefix}{name}")
+        values.append(number.quantize(Decimal("0.000001")))
+    return values[0], values[1]
+
+
+def checkin_distance_limit() -> int:
+    """Metres from the store's coordinates beyond which a start is flagged."""
+    return int(getattr(settings, "CRM_VISIT_CHECKIN_DISTANCE_M", 300))
+
+
+def _distance_m(customer: Customer, latitude, longitude) -> int | None:
+    if latitude is None or customer.latitude is None or customer.longitude is None:
+        return None
+    return round(planner.haversine_km((float(latitude), float(longitude)),
+                                      (float(customer.latitude), float(customer.longitude)))
+                 * 1000)
+
+
 @transaction.atomic
 def visit_start(*, user, customer: Customer, planned_visit: PlannedVisit | None = None,
                 at: datetime | None = None, latitude=None, longitude=None) -> Visit:
-    """Arrive at a store. Starting twice returns the visit already under way."""
+    """Arrive at a store. Starting twice returns the visit already under way; a visit
+    elsewhere must be finished first. A start far from the store is flagged, not refused:
+    the manager says why when finishing."""
     _require_own_store(user=user, customer=customer)
+    latitude, longitude = _coordinates(latitude, longitude, prefix="")
     at = at or timezone.now()
     day = timezone.localtime(at).date()
     if planned_visit is not None:
@@ -349,16 +394,27 @@ def visit_start(*, user, customer: Customer, planned_visit: PlannedVisit | None 
     else:
         planned_visit = PlannedVisit.objects.filter(
             manager=user, customer=customer, date=day, visit__isnull=True).first()
-    under_way = Visit.objects.filter(manager=user, customer=customer, date=day,
-                                     status=VisitStatus.IN_PROGRESS).first()
-    if under_way is not None:
+    # One open visit per manager: lock their row so two taps cannot open two visits.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    under_way = (Visit.objects.filter(manager=user, status=VisitStatus.IN_PROGRESS)
+                 .select_related("customer").first())
+    if under_way is not None and under_way.customer_id == customer.pk \
+            and under_way.date == day:
         return under_way
+    if under_way is not None:
+        raise BusinessError(_("Finish your visit to %(store)s (started %(start)s) before "
+                              "starting another.")
+                            % {"store": under_way.customer.name,
+                               "start": timezone.localtime(under_way.started_at)
+                               .strftime("%Y-%m-%d %H:%M")}, field="customer")
     if planned_visit is not None and Visit.objects.filter(planned_visit=planned_visit).exists():
         raise BusinessError(_("This stop has already been visited."), field="planned_visit")
+    distance = _distance_m(customer, latitude, longitude)
     visit = Visit(
         customer=customer, manager=user, planned_visit=planned_visit, date=day,
-        started_at=at, start_latitude=_decimal_or_none(latitude, "latitude"),
-        start_longitude=_decimal_or_none(longitude, "longitude"),
+        started_at=at, start_latitude=latitude, start_longitude=longitude,
+        start_distance_m=distance,
+        far_from_store=distance is not None and distance > checkin_distance_limit(),
     )
     visit.full_clean()
     visit.save()
@@ -372,7 +428,7 @@ def visit_arrive(*, user, customer_id, planned_visit_id=None, at: datetime | Non
     customer = visit_customer_get(user=user,
                                   pk=customer_id if str(customer_id).isdigit() else 0)
     planned = (planned_visit_get(user=user, pk=planned_visit_id) if planned_visit_id
-               else None)
+               else None)  # a malformed id is a 404 there
     return visit_start(user=user, customer=customer, planned_visit=planned, at=at,
                        latitude=latitude, longitude=longitude)
 
@@ -449,10 +505,16 @@ def _clean_lines(lines: list[dict]) -> list[tuple[Product, Decimal, int]]:
 @transaction.atomic
 def visit_finish(*, visit: Visit, user, actions: list[str], lines: list[dict],
                  notes: str = "", next_actions: str = "", at: datetime | None = None,
-                 latitude=None, longitude=None) -> Visit:
-    """Leave the store: the checklist, price and stock lines and notes, all or nothing."""
+                 latitude=None, longitude=None, location_note: str = "",
+                 short_reason: str = "", submission_token: str = "") -> Visit:
+    """Leave the store: the checklist, price and stock lines and notes, all or nothing. A
+    start far from the store, or a visit shorter than half its standard minutes, needs the
+    manager's reason."""
     _require_own_visit(visit=visit, user=user)
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    submission_token = (submission_token or "").strip()[:64]
+    if submission_token and visit.submission_token == submission_token:
+        return visit  # the same log delivered again (an offline queue retrying): done once
     if visit.status != VisitStatus.IN_PROGRESS:
         raise BusinessError(_("This visit is already finished."))
     at = at or timezone.now()
@@ -465,12 +527,31 @@ def visit_finish(*, visit: Visit, user, actions: list[str], lines: list[dict],
         raise BusinessError(_("Unknown visit action: %(codes)s.") % {"codes": ", ".join(unknown)},
                             field="actions")
     cleaned = _clean_lines(lines)
+    if not cleaned and SampleStore.objects.filter(customer_id=visit.customer_id).exists():
+        raise BusinessError(_("This is a sample store: collect the price and stock of the SKUs "
+                              "on its shelf before finishing."), field="lines")
+    latitude, longitude = _coordinates(latitude, longitude, prefix="finish_")
+    location_note, short_reason = location_note.strip(), short_reason.strip()
+    if visit.far_from_store and not location_note:
+        raise BusinessError(_("You started %(distance)s m from the store (more than %(limit)s "
+                              "m): say why before finishing.")
+                            % {"distance": visit.start_distance_m,
+                               "limit": checkin_distance_limit()}, field="location_note")
+    standard = visit_standard_minutes(visit=visit)
+    minutes = (at - visit.started_at).total_seconds() / 60
+    if minutes < standard / 2 and not short_reason:
+        raise BusinessError(_("This visit lasted %(minutes)s min, less than half of the "
+                              "%(standard)s min a visit here takes: say why.")
+                            % {"minutes": int(minutes), "standard": standard},
+                            field="short_reason")
+    visit.submission_token = submission_token
+    visit.location_note = location_note
+    visit.short_reason = short_reason if minutes < standard / 2 else ""
     visit.actions = [code for code in ACTION_CODES if code in set(actions)]
     visit.notes = notes.strip()
     visit.next_actions = next_actions.strip()
     visit.finished_at = at
-    visit.finish_latitude = _decimal_or_none(latitude, "latitude")
-    visit.finish_longitude = _decimal_or_none(longitude, "longitude")
+    visit.finish_latitude, visit.finish_longitude = latitude, longitude
     visit.status = VisitStatus.DONE
     visit.draft = {}
     visit.full_clean()
@@ -510,7 +591,10 @@ def visit_log_submit(*, visit: Visit, user, values: dict) -> Visit:
                             lines=lines, notes=values.get("notes", ""),
                             next_actions=values.get("next_actions", ""),
                             latitude=values.get("latitude") or None,
-                            longitude=values.get("longitude") or None)
+                            longitude=values.get("longitude") or None,
+                            location_note=values.get("location_note", ""),
+                            short_reason=values.get("short_reason", ""),
+                            submission_token=values.get("submission_token", ""))
     except BusinessError as error:
         try:
             visit_save_draft(visit=visit, user=user, draft=values)
@@ -519,3 +603,44 @@ def visit_log_submit(*, visit: Visit, user, values: dict) -> Visit:
         raise BusinessError(error.message, field=error.field, errors=[
             {**item, "product_id": product_ids[item["line"]]} if "line" in item else item
             for item in error.errors]) from error
+
+
+def photo_max_bytes() -> int:
+    return int(getattr(settings, "CRM_VISIT_PHOTO_MAX_BYTES", 8 * 1024 * 1024))
+
+
+def visit_photo_add(*, visit: Visit, user, upload) -> VisitPhoto:
+    """Attach a display photo to one's own visit, on its day. The file must be an image by
+    its content (JPEG, PNG, GIF, WebP), whatever its name says."""
+    _require_own_visit(visit=visit, user=user)
+    if visit.status != VisitStatus.IN_PROGRESS and visit.date != timezone.localdate():
+        raise BusinessError(_("Photos can be added during the visit or on its day."),
+                            field="photo")
+    if upload is None:
+        raise BusinessError(_("Choose a photo."), field="photo")
+    limit = photo_max_bytes()
+    if upload.size > limit:
+        raise BusinessError(_("%(name)s is larger than %(mb)s MB.")
+                            % {"name": upload.name, "mb": round(limit / (1024 * 1024), 1)},
+                            field="photo")
+    kind = sniff_upload(upload)
+    if kind is None or not kind[0].startswith("image/"):
+        raise BusinessError(_("%(name)s is not a photo (JPEG, PNG, GIF or WebP).")
+                            % {"name": upload.name}, field="photo")
+    photo = VisitPhoto(visit=visit, token=secrets.token_hex(16), extension=kind[1],
+                       content_type=kind[0], size=upload.size)
+    photo.file.save(upload.name or "photo", upload, save=False)
+    photo.save()
+    return photo
+
+
+def sample_store_set(*, user, customer: Customer, sample: bool) -> SampleStore | None:
+    """Mark a store as a sample store (样本点), or unmark it: an administrator's decision."""
+    if not is_admin(user):
+        raise BusinessError(_("Only an administrator marks sample stores."), field="customer")
+    if not sample:
+        SampleStore.objects.filter(customer=customer).delete()
+        return None
+    row, _created = SampleStore.objects.get_or_create(customer=customer,
+                                                      defaults={"marked_by": user})
+    return row

@@ -6,6 +6,7 @@ app_name = "visits"
 
 urlpatterns = [
     path("", views.day_view, name="today"),
+    path("sw.js", views.service_worker_view, name="service-worker"),
     path("day/<str:day>/", views.day_view, name="day"),
     path("day/<str:day>/add/", views.stop_add_view, name="stop-add"),
     path("stop/<int:pk>/move/<str:direction>/", views.stop_move_view, name="stop-move"),
@@ -14,5 +15,8 @@ urlpatterns = [
     path("unplanned/", views.unplanned_view, name="unplanned"),
     path("visit/<int:pk>/", views.visit_view, name="visit"),
     path("visit/<int:pk>/draft/", views.visit_draft_view, name="visit-draft"),
+    path("visit/<int:pk>/photos/", views.visit_photo_add_view, name="visit-photo-add"),
+    path("visit/<int:pk>/photos/<int:photo_pk>/", views.visit_photo_view, name="visit-photo"),
     path("stats/", views.stats_view, name="stats"),
+    path("samples/", views.samples_view, name="samples"),
 ]

@@ -2,8 +2,9 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm_project.errors import BusinessError
+from customers.access import Ability, require
 
 from . import forms, selectors, services
 
@@ -23,6 +25,15 @@ def _day_url(manager, day, user) -> str:
 def _message(error) -> str:
     """A service's refusal (BusinessError) or a model's (ValidationError) as one line."""
     return getattr(error, "message", None) or "; ".join(error.messages)
+
+
+def service_worker_view(request):
+    """The visits service worker, served under /visits/ so it may look after those pages."""
+    script = finders.find("js/visits-sw.js")
+    response = FileResponse(open(script, "rb"), content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/visits/"
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @login_required
@@ -141,8 +152,37 @@ def visit_draft_view(request, pk):
 
 
 @login_required
+@require_POST
+def visit_photo_add_view(request, pk):
+    visit = selectors.visit_get(user=request.user, pk=pk)
+    try:
+        services.visit_photo_add(visit=visit, user=request.user,
+                                 upload=request.FILES.get("photo"))
+    except BusinessError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Photo added."))
+    return redirect("visits:visit", pk=visit.pk)
+
+
+@login_required
+def visit_photo_view(request, pk, photo_pk):
+    photo = selectors.visit_photo_get(user=request.user, visit_pk=pk, pk=photo_pk)
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
 def stats_view(request):
     query = forms.StatsQuery(request.GET).values()
     return render(request, "visits/stats.html", selectors.stats_page(
         user=request.user, first_day=query["first_day"], last_day=query["last_day"],
         manager_pk=query["manager"]))
+
+
+@login_required
+def samples_view(request):
+    require(request.user, Ability.SEE_VISIT_STATS)
+    return render(request, "visits/samples.html", selectors.sample_report(user=request.user))

@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
 
 register = template.Library()
 
@@ -17,7 +16,8 @@ def query_replace(context, **kwargs) -> str:
 
 @register.filter
 def yuan(value) -> str:
-    """Money in yuan with two decimals and thousands separators: 12,345.60."""
+    """Money in yuan with two decimals and thousands separators: 12,345.60, in every
+    language (Django's Chinese format has no thousands separator)."""
     if value in (None, ""):
         return "—"
-    return "¥" + number_format(Decimal(value), 2, force_grouping=True)
+    return f"¥{Decimal(value):,.2f}"

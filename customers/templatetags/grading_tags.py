@@ -2,6 +2,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from customers.grading.selectors import customer_grade_card
+from customers.models import ChurnReason
 
 register = template.Library()
 
@@ -30,10 +31,43 @@ EVIDENCE_LABELS = {
     "changed_on": _("changed on"),
     "old_monthly_average": _("old monthly average (yuan)"),
     "new_monthly_average": _("new monthly average (yuan)"),
+    "complaints": _("open complaints"),
+    "days_open": _("days open"),
 }
+
+RUN_DETAIL_LABELS = {
+    "customers_updated": _("stores updated"),
+    "snapshots_written": _("snapshots written"),
+    "window": _("months counted"),
+    "grades": _("grades"),
+    "raised": _("raised"),
+    "refreshed": _("refreshed"),
+    "resolved": _("resolved"),
+    "holding": _("open by reason"),
+}
+
+
+def _readable(key, value):
+    """A value as a reader writes it: ids as #6, a period as from – to, counts as A 1 · B 2."""
+    if isinstance(value, dict):
+        reasons = dict(ChurnReason.choices)
+        return " · ".join(f"{reasons.get(k, k)} {v}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        if key == "window" and len(value) == 2:
+            return f"{value[0]} – {value[1]}"
+        return ", ".join(f"#{v}" if key == "complaints" else str(v) for v in value)
+    return value
 
 
 @register.filter
 def evidence_items(evidence) -> list[tuple[str, object]]:
     """A warning's evidence as (readable label, value) pairs; unknown keys as they are."""
-    return [(EVIDENCE_LABELS.get(key, key), value) for key, value in (evidence or {}).items()]
+    return [(EVIDENCE_LABELS.get(key, key), _readable(key, value))
+            for key, value in (evidence or {}).items()]
+
+
+@register.filter
+def run_detail_items(details) -> list[tuple[str, object]]:
+    """A job run's details as (readable label, value) pairs, without Python reprs."""
+    return [(RUN_DETAIL_LABELS.get(key, key), _readable(key, value))
+            for key, value in (details or {}).items()]

@@ -53,6 +53,7 @@ class CustomerFactory(DjangoModelFactory):
     name_initials = factory.LazyAttribute(lambda o: name_initials(o.name))
     license_no = factory.Sequence(lambda n: f"44010{n:07d}")
     owner = "李四"
+    owner_initials = factory.LazyAttribute(lambda o: name_initials(o.owner))
     phone = factory.Sequence(lambda n: f"139{n:08d}")
     address = "广州市越秀区中山路1号"
     territory = factory.SubFactory(TerritoryFactory)

@@ -12,8 +12,76 @@
   }
   document.querySelectorAll("form[data-geo], #visit-form").forEach(locate);
 
+  // Offline: a service worker keeps the visit pages; logs finished offline wait in a queue
+  // on this phone and are sent once when the connection returns.
+  var worker = document.body.dataset.visitsWorker;
+  if (worker && "serviceWorker" in navigator) {
+    navigator.serviceWorker.register(worker, { scope: "/visits/" }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      var keep = Array.prototype.map.call(document.querySelectorAll("a[data-keep-offline]"),
+        function (link) { return link.href; });
+      if (keep.length && registration.active) registration.active.postMessage({ keep: keep });
+    }).catch(function () { /* no offline support: pages still work online */ });
+  }
+
+  var QUEUE_KEY = "crm-visit-queue";
+  function queued() {
+    try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { return []; }
+  }
+  function keepQueue(entries) {
+    try { localStorage.setItem(QUEUE_KEY, JSON.stringify(entries)); } catch (e) { /* full */ }
+    showQueue();
+  }
+  function showQueue() {
+    var box = document.getElementById("offline-queue");
+    if (!box) return;
+    var count = queued().length;
+    box.hidden = count === 0;
+    var number = box.querySelector("[data-count]");
+    if (number) number.textContent = count;
+  }
+  var sending = false;
+  // Send what waits, one log at a time; a log leaves the queue only once the server has it
+  // (its token makes a second delivery harmless).
+  function flush() {
+    if (sending || !navigator.onLine) return;
+    var entries = queued();
+    if (!entries.length) return;
+    sending = true;
+    var entry = entries[0];
+    fetch(entry.url, {
+      method: "POST", body: entry.body, credentials: "same-origin",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" }
+    }).then(function (response) {
+      sending = false;
+      keepQueue(queued().filter(function (other) { return other.token !== entry.token; }));
+      if (!response.ok) {
+        var box = document.getElementById("offline-refused");
+        if (box) { box.hidden = false; box.querySelector("a").href = entry.url; }
+      }
+      var sent = document.getElementById("offline-sent");
+      if (sent && response.ok) sent.hidden = false;
+      flush();
+    }).catch(function () { sending = false; });
+  }
+  window.addEventListener("online", flush);
+  showQueue();
+  flush();
+
   var form = document.getElementById("visit-form");
   if (!form) return;
+  form.addEventListener("submit", function (event) {
+    if (navigator.onLine) return;
+    // No connection: keep the whole log, with a token, and send it when we are back.
+    event.preventDefault();
+    var token = form.querySelector("[name=submission_token]");
+    if (!token.value) token.value = "q-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+    var entry = { url: form.getAttribute("action") || window.location.pathname, token: token.value,
+                  body: new URLSearchParams(new FormData(form)).toString() };
+    keepQueue(queued().filter(function (other) { return other.url !== entry.url; }).concat([entry]));
+    form.querySelectorAll("button[type=submit]").forEach(function (button) { button.disabled = true; });
+  });
   var key = "crm-draft-" + form.dataset.draftKey;
 
   function snapshot() {
@@ -70,6 +138,30 @@
     } else if (advice) {
       advice.hidden = true;
     }
+  }
+
+  // Catalogue search: show the SKU cards whose name, code, initials or brand match every
+  // word typed; the other SKUs of the catalogue open while searching.
+  var search = document.getElementById("sku-search");
+  if (search) {
+    search.addEventListener("input", function () {
+      var words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      form.querySelectorAll(".sku-card").forEach(function (card) {
+        var text = (card.dataset.search || "").toLowerCase();
+        var match = words.every(function (word) { return text.indexOf(word) !== -1; });
+        card.hidden = !match;
+        if (match) shown += 1;
+      });
+      var more = document.getElementById("more-skus");
+      if (more && words.length) more.open = true;
+      var none = document.getElementById("sku-none");
+      if (none) none.hidden = shown > 0;
+    });
+    // Enter in the search box must not finish the visit.
+    search.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") event.preventDefault();
+    });
   }
 
   restore();

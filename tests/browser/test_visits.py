@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from customers.models import MonthlyPurchase
+from customers.pinyin import name_initials
 from visits.models import PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitStatus
 from visits.tests.factories import PlannedVisitFactory, ProductFactory
 
@@ -42,6 +43,8 @@ def test_manager_logs_a_planned_visit_from_the_day_page(page, manager, store):
     assert page.locator("#stock-total").inner_text() == "6"
     assert page.locator("#stock-advice").inner_text() == "低于合理库存：建议补货"
     page.fill("textarea[name=notes]", "店主要求补货")
+    # finished within a minute: under half of the 15 minutes, so it asks why
+    page.fill("textarea[name=short_reason]", "店主赶着进货，约好周四再来")
     page.click("#finish-visit")
     page.wait_for_url("**/visits/day/*/")
 
@@ -72,3 +75,43 @@ def test_visit_draft_survives_a_reload(page, manager, store):
     assert page.input_value("textarea[name=notes]") == "信号不好，先存草稿"
     assert page.is_checked("input[name=actions][value=display_service]")
     assert Visit.objects.get().draft["notes"] == "信号不好，先存草稿"
+
+
+def test_outside_guidance_badge_shows_only_for_a_price_outside_guidance(page, manager, store):
+    # given a visit under way and two SKUs at 250 yuan a carton
+    right = ProductFactory(code="6901030", name="芙蓉王(软)", retail_price=Decimal("250"))
+    wrong = ProductFactory(code="6901031", name="白沙(精品)", retail_price=Decimal("250"))
+    blank = ProductFactory(code="6901032", name="黄鹤楼(硬)", retail_price=Decimal("250"))
+    login(page, manager)
+    page.goto("/visits/unplanned/")
+    page.click("form[data-geo] button[type=submit]")
+    page.wait_for_url("**/visits/visit/*/")
+
+    # when one price matches guidance, one is far off and one is left blank
+    page.fill(f"input[name=price_{right.pk}]", "250")
+    page.fill(f"input[name=price_{wrong.pk}]", "320")
+
+    # then only the price far off shows the badge
+    def flag(product):
+        return page.locator(f".price-row:has(input[name=price_{product.pk}]) .price-flag")
+    assert flag(wrong).is_visible()
+    assert not flag(right).is_visible()
+    assert not flag(blank).is_visible()
+
+
+def test_sku_search_finds_a_card_in_the_catalogue(page, manager, store):
+    ProductFactory(code="6901040", name="芙蓉王(硬)", retail_price=Decimal("250"))
+    wanted = ProductFactory(code="6901041", name="黄鹤楼(硬珍品)", retail_price=Decimal("500"),
+                            name_initials=name_initials("黄鹤楼(硬珍品)"))
+    login(page, manager)
+    page.goto("/visits/unplanned/")
+    page.click("form[data-geo] button[type=submit]")
+    page.wait_for_url("**/visits/visit/*/")
+    page.set_viewport_size({"width": 360, "height": 800})
+
+    page.fill("#sku-search", "hhl")
+
+    visible = page.locator(".sku-card:visible .sku-name").all_inner_texts()
+    assert visible == ["黄鹤楼(硬珍品)"]
+    page.fill(f"input[name=price_{wanted.pk}]", "500")
+    assert page.locator(f"#sku-{wanted.pk} .sku-name").is_visible()

@@ -22,6 +22,7 @@ def test_the_trigram_indexes_serve_substring_search():
         options = cursor.fetchone()[0]
     trigram = {name: (spec["columns"], spec["type"]) for name, spec in constraints.items()
                if name.endswith("_trgm")}
-    assert trigram == {f"customers_customer_{column}_trgm": ([column], "gin")
-                       for column in ("name", "owner", "phone")}
+    assert trigram == {**{f"customers_customer_{column}_trgm": ([column], "gin")
+                          for column in ("name", "owner", "phone")},
+                       "customer_address_trgm": (["address"], "gin")}
     assert options == ["fillfactor=45"]

@@ -60,6 +60,7 @@ def test_start_and_finish_a_visit_through_the_api(manager, store, product):
     started = client.post("/api/visits/", {"customer": store.pk, "latitude": "28.2",
                                            "longitude": "112.9"}, format="json")
     visit_id = started.json()["id"]
+    Visit.objects.filter(pk=visit_id).update(started_at=timezone.now() - timedelta(minutes=20))
     finished = client.post(f"/api/visits/{visit_id}/finish/", {
         "actions": ["arrive_greet", "stock_collect"],
         "lines": [{"product": product.pk, "retail_price": "250.00", "stock_cartons": 6}],

@@ -132,10 +132,10 @@ def test_visit_arrive_starts_at_the_planned_stop(manager, store):
 
     visit = services.visit_arrive(user=manager, customer_id=str(store.pk),
                                   planned_visit_id=str(stop.pk), latitude="28.25",
-                                  longitude="")
+                                  longitude="112.96")
 
     assert (visit.planned_visit, visit.start_latitude, visit.start_longitude) == \
-        (stop, Decimal("28.25"), None)
+        (stop, Decimal("28.25"), Decimal("112.96"))
 
 
 def test_visit_arrive_refuses_another_managers_store(manager, other_store):
@@ -171,7 +171,8 @@ def test_a_refused_visit_log_keeps_the_draft_and_names_the_sku(manager, store, p
 
 
 def test_a_visit_log_submitted_is_finished_with_its_lines(manager, store, product):
-    visit = services.visit_start(user=manager, customer=store)
+    visit = services.visit_start(user=manager, customer=store,
+                                 at=timezone.now() - timedelta(minutes=20))
 
     services.visit_log_submit(visit=visit, user=manager, values={
         f"price_{product.pk}": "250", f"stock_{product.pk}": "4", "actions": [],

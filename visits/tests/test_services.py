@@ -193,7 +193,8 @@ def test_finish_saves_checklist_lines_and_marks_the_stop_done(manager, store, pr
                           actions=["stock_collect", "arrive_greet", "display_service"],
                           lines=[{"product": product.pk, "retail_price": "300",
                                   "stock_cartons": "4"}],
-                          notes="货架整齐", next_actions="下周补货")
+                          notes="货架整齐", next_actions="下周补货",
+                          at=visit.started_at + timedelta(minutes=20))
 
     visit.refresh_from_db()
     stop.refresh_from_db()
@@ -247,7 +248,8 @@ def test_finish_before_start_is_refused(manager, store):
 
 def test_finishing_twice_is_refused(manager, store):
     visit = services.visit_start(user=manager, customer=store)
-    services.visit_finish(visit=visit, user=manager, actions=[], lines=[])
+    services.visit_finish(visit=visit, user=manager, actions=[], lines=[],
+                          at=visit.started_at + timedelta(minutes=20))
 
     with pytest.raises(BusinessError):
         services.visit_finish(visit=visit, user=manager, actions=[], lines=[])
@@ -260,7 +262,8 @@ def test_draft_is_kept_until_the_visit_is_finished(manager, store):
 
     visit.refresh_from_db()
     assert visit.draft == {"notes": "先记一下"}
-    services.visit_finish(visit=visit, user=manager, actions=[], lines=[])
+    services.visit_finish(visit=visit, user=manager, actions=[], lines=[],
+                          at=visit.started_at + timedelta(minutes=20))
     visit.refresh_from_db()
     assert visit.draft == {}
 

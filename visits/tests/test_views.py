@@ -56,6 +56,7 @@ def test_start_then_log_and_finish_a_visit(client, manager, store, product):
     started = client.post(reverse("visits:start"), {"customer": store.pk,
                                                     "planned_visit": stop.pk})
     visit = Visit.objects.get()
+    Visit.objects.update(started_at=timezone.now() - timedelta(minutes=20))
     page = client.get(started.url)
     finished = client.post(reverse("visits:visit", args=[visit.pk]), {
         "actions": ["arrive_greet", "stock_collect"],

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0006_leaner_indexes'),
+        ('customers', '0008_user_language'),
     ]
 
     operations = [
