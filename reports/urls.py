@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .evaluation import views as evaluation_views
 
 app_name = "reports"
 
@@ -13,4 +14,5 @@ urlpatterns = [
     path("reports/grades/", views.grades_view, name="grades"),
     path("reports/grades/export-<slug:table>.xlsx", views.grades_export_view,
          name="grades-export"),
+    path("reports/targets/", evaluation_views.targets_view, name="targets"),
 ]
