@@ -3,19 +3,21 @@
 from django.db import transaction
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm_project.errors import BusinessError
 from customers import access
 from customers.access import Ability
 
 from ..forms import parse_month
-from ..models import TargetIndicator
+from ..models import EvaluatedRole, TargetIndicator
 from ..services import month_start
-from . import targets
+from . import scorecard, targets
 
 
 class TargetSerializer(serializers.Serializer):
@@ -73,6 +75,47 @@ class TargetView(APIView):
         return Response(self._body(request, month))
 
 
+class IndicatorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    value = serializers.DecimalField(max_digits=16, decimal_places=4, allow_null=True)
+    target = serializers.DecimalField(max_digits=16, decimal_places=4, allow_null=True)
+    weight = serializers.DecimalField(max_digits=5, decimal_places=2)
+    points = serializers.DecimalField(max_digits=6, decimal_places=2)
+
+
+class EvaluationSerializer(serializers.Serializer):
+    user = serializers.IntegerField(source="user.pk")
+    username = serializers.CharField(source="user.username")
+    rank = serializers.IntegerField()
+    total = serializers.DecimalField(max_digits=6, decimal_places=2)
+    provisional = serializers.BooleanField()
+    indicators = IndicatorSerializer(source="lines", many=True)
+
+
+class EvaluationListView(APIView):
+    """The month's scorecards, one row per person the user may read (themselves; a
+    supervisor their department; an admin everyone), ranked; the points add up to the
+    total. A closed month gives its frozen scores, the open month a provisional one."""
+
+    @extend_schema(
+        operation_id="evaluations_list",
+        parameters=[_MONTH, OpenApiParameter("role", OpenApiTypes.STR,
+                                             enum=list(EvaluatedRole.values),
+                                             description="manager (default) or clerk.")],
+        responses=EvaluationSerializer(many=True))
+    def get(self, request):
+        month = parse_month(request.query_params.get("month"), name="month",
+                            default=month_start(timezone.localdate()))
+        role = request.query_params.get("role") or EvaluatedRole.MANAGER
+        if role not in EvaluatedRole.values:
+            raise BusinessError(_("Unknown role “%(value)s”.") % {"value": role},
+                                field="role")
+        report = scorecard.scorecards(user=request.user, month=month, role=role)
+        cards = [{**card, "provisional": report["provisional"]} for card in report["cards"]]
+        return Response(EvaluationSerializer(cards, many=True).data)
+
+
 urlpatterns = [
     path("targets/", TargetView.as_view(), name="api-targets"),
+    path("evaluations/", EvaluationListView.as_view(), name="api-evaluations"),
 ]

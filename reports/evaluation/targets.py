@@ -23,6 +23,7 @@ from customers import access
 from customers.access import Ability
 from customers.models import Department, Role, Territory, User
 
+from ..forms import parse_month
 from ..models import EvaluationClose, SalesMonthly, Target, TargetIndicator
 from ..services import add_months
 
@@ -280,7 +281,7 @@ def _check_all(rows_or_errors: list) -> list[TargetRow]:
     return rows
 
 
-def collect(user, items, resolve) -> list[TargetRow]:
+def collect(items, resolve) -> list[TargetRow]:
     """Resolve every item, gathering every problem, then refuse all if any."""
     results = []
     for index, item in enumerate(items, start=1):
@@ -339,7 +340,7 @@ def grid_rows(*, user, data) -> list[TargetRow]:
         return resolve_row(user=user, level=level, owner_id=owner_id, indicator=indicator,
                            raw_value=raw, label=_("Cell %(number)d") % {"number": index})
 
-    return collect(user, items, resolve)
+    return collect(items, resolve)
 
 
 def targets_import(*, user, month: date | None, source, filename: str) -> int:
@@ -347,8 +348,6 @@ def targets_import(*, user, month: date | None, source, filename: str) -> int:
     code is the department or territory code or the manager's username). A month column
     left empty takes `month`. All rows or none."""
     access.require(user, Ability.EDIT_TARGETS, _("Your role may not set targets."))
-    from ..forms import parse_month
-
     frame = read_table(source, filename=filename, columns=IMPORT_COLUMNS,
                        required=["level", "code", "indicator", "value"])
 
@@ -371,7 +370,7 @@ def targets_import(*, user, month: date | None, source, filename: str) -> int:
     if not records:
         raise BusinessError(_("The file has no rows."), field="file")
     by_month = defaultdict(list)
-    for row in collect(user, records, resolve):
+    for row in collect(records, resolve):
         by_month[row.month].append(row)
     with transaction.atomic():
         return sum(targets_save(user=user, month=month, rows=rows)
@@ -393,4 +392,4 @@ def api_rows(*, user, items: list) -> list[TargetRow]:
                            indicator=str(item.get("indicator", "")),
                            raw_value=item.get("value"), label=label)
 
-    return collect(user, items, resolve)
+    return collect(items, resolve)
