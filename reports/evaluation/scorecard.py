@@ -60,14 +60,20 @@ def _pairs(rows, key: str, part: str, whole: str) -> dict:
 # --- measures: {user id: value} for everyone at once ---------------------------------
 
 
-def _manager_measures(month: date) -> dict[str, dict]:
+def _only(ids, field: str) -> Q:
+    """Everyone (`ids` None: the close), or the people asked for (a page)."""
+    return Q() if ids is None else Q(**{f"{field}__in": ids})
+
+
+def _manager_measures(month: date, ids=None) -> dict[str, dict]:
     start, end = _bounds(month)
     after = add_months(month, 1)
-    sales = SalesMonthly.objects.filter(month=month, manager__isnull=False).values(
+    sales = SalesMonthly.objects.filter(_only(ids, "manager"), month=month,
+                                        manager__isnull=False).values(
         "manager").annotate(amount=Sum("amount"), cartons=Sum("cartons"))
     last_year = {row["manager"]: row for row in SalesMonthly.objects.filter(
-        month=add_months(month, -12), manager__isnull=False).values("manager").annotate(
-        amount=Sum("amount"), cartons=Sum("cartons"))}
+        _only(ids, "manager"), month=add_months(month, -12), manager__isnull=False).values(
+        "manager").annotate(amount=Sum("amount"), cartons=Sum("cartons"))}
     price_change = {}
     for row in sales:
         before = last_year.get(row["manager"])
@@ -76,35 +82,41 @@ def _manager_measures(month: date) -> dict[str, dict]:
             then_price = before["amount"] / before["cartons"]
             price_change[row["manager"]] = ((now_price / then_price - 1) * HUNDRED).quantize(
                 Decimal("0.0001"))
-    changes = GradeChange.objects.filter(month=month, customer__manager__isnull=False).values(
+    changes = GradeChange.objects.filter(_only(ids, "customer__manager"), month=month,
+                                         customer__manager__isnull=False).values(
         "customer__manager").annotate(
         up=Count("id", filter=Q(new_grade__lt=F("old_grade"))),
         down=Count("id", filter=Q(new_grade__gt=F("old_grade"))))
-    warnings = ChurnWarning.objects.filter(as_of__gte=month, as_of__lt=after,
+    warnings = ChurnWarning.objects.filter(_only(ids, "owner"), as_of__gte=month,
+                                           as_of__lt=after,
                                            owner__isnull=False).values("owner").annotate(
         handled=Count("id", filter=~Q(status=WarningStatus.OPEN)), total=Count("id"))
-    closed = Customer.history.filter(status=CustomerStatus.CLOSED, history_date__gte=start,
-                                     history_date__lt=end, manager__isnull=False).values(
+    closed = Customer.history.filter(_only(ids, "manager"), status=CustomerStatus.CLOSED,
+                                     history_date__gte=start, history_date__lt=end,
+                                     manager__isnull=False).values(
         "manager").annotate(lost=Count("id", distinct=True))
-    planned = PlannedVisit.objects.filter(date__gte=month, date__lt=after).values(
+    planned = PlannedVisit.objects.filter(_only(ids, "manager"), date__gte=month,
+                                          date__lt=after).values(
         "manager").annotate(done=Count("id", filter=Q(status=StopStatus.DONE)),
                             total=Count("id"))
     working = settings.CRM_VISIT_PLANNER["working_minutes"]
-    visit_time = Visit.objects.filter(date__gte=month, date__lt=after,
+    visit_time = Visit.objects.filter(_only(ids, "manager"), date__gte=month, date__lt=after,
                                       finished_at__isnull=False).values("manager").annotate(
         seconds=Sum(F("finished_at") - F("started_at")), days=Count("date", distinct=True))
-    replies = Complaint.objects.filter(received_at__gte=start, received_at__lt=end,
+    replies = Complaint.objects.filter(_only(ids, "handler"), received_at__gte=start,
+                                       received_at__lt=end,
                                        handler__isnull=False).values("handler").annotate(
         on_time=Count("id", filter=Q(acknowledged_at__lte=F("first_reply_due"))),
         total=Count("id"))
-    callbacks = Complaint.objects.filter(closed_at__gte=start, closed_at__lt=end,
+    callbacks = Complaint.objects.filter(_only(ids, "handler"), closed_at__gte=start,
+                                         closed_at__lt=end,
                                          handler__isnull=False,
                                          satisfaction__isnull=False).values("handler").annotate(
         satisfied=Count("id", filter=Q(satisfaction__gte=4)), total=Count("id"))
     reviewed = Customer.history.filter(id=OuterRef("pk"), history_user__isnull=False,
                                        history_date__gt=end - timedelta(days=REVIEW_DAYS),
                                        history_date__lt=end)
-    records = Customer.objects.filter(status=CustomerStatus.ACTIVE,
+    records = Customer.objects.filter(_only(ids, "manager"), status=CustomerStatus.ACTIVE,
                                       manager__isnull=False).values("manager").annotate(
         reviewed=Count("id", filter=Exists(reviewed)), total=Count("id"))
     return {
@@ -131,18 +143,21 @@ def _manager_defaults() -> dict[str, Decimal | None]:
             "stores_lost": Decimal(0)}
 
 
-def _clerk_measures(month: date) -> dict[str, dict]:
+def _clerk_measures(month: date, ids=None) -> dict[str, dict]:
     start, end = _bounds(month)
     after = add_months(month, 1)
-    calls = CallRecord.objects.filter(call_date__gte=month, call_date__lt=after).values(
+    calls = CallRecord.objects.filter(_only(ids, "clerk"), call_date__gte=month,
+                                      call_date__lt=after).values(
         "clerk").annotate(
         calls=Count("id"), stores=Count("customer", distinct=True),
         ordered=Count("customer", distinct=True, filter=Q(outcome=CallOutcome.ORDERED)),
         seconds=Avg("duration_seconds"))
-    unmet = OrderLine.objects.filter(order__order_date__gte=month, order__order_date__lt=after,
+    unmet = OrderLine.objects.filter(_only(ids, "order__taken_by"), order__order_date__gte=month,
+                                     order__order_date__lt=after,
                                      order__taken_by__isnull=False).exclude(
         unmet_reason="").values("order__taken_by").annotate(lines=Count("id"))
-    complaints = Complaint.objects.filter(received_at__gte=start, received_at__lt=end,
+    complaints = Complaint.objects.filter(_only(ids, "order__taken_by"), received_at__gte=start,
+                                          received_at__lt=end,
                                           order__taken_by__isnull=False).values(
         "order__taken_by").annotate(total=Count("id"))
     return {
@@ -179,9 +194,9 @@ def compute(*, month: date, role: str, user_ids=None) -> list[dict]:
     weight, points, position)."""
     rules = rules_for(role)
     if role == EvaluatedRole.MANAGER:
-        measures, defaults = _manager_measures(month), _manager_defaults()
+        measures, defaults = _manager_measures(month, user_ids), _manager_defaults()
     else:
-        measures, defaults = _clerk_measures(month), _clerk_defaults()
+        measures, defaults = _clerk_measures(month, user_ids), _clerk_defaults()
     person_targets = {}
     for code, indicator in PERSON_TARGETS.items():
         person_targets[code] = dict(Target.objects.filter(

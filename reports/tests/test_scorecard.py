@@ -366,3 +366,45 @@ def test_rules_page_saves(client, admin_user):
     response = client.post(reverse("reports:scorecard-rules"), data)
     assert response.status_code == 302
     assert ScorecardRule.objects.get(code="unmet_demand_recorded").weight == 25
+
+
+def test_a_store_moved_during_the_month_counts_for_whoever_held_it_at_the_months_end(
+        store, manager, other_manager, admin_user, sku):
+    # given: `manager` held the store until 15 October, then `other_manager`; it bought in
+    # September (217.50) and on 6 October, before the move (435.00)
+    import pandas as pd
+
+    from customers.models import Customer
+    from customers.services import customer_reassign
+    from phone_orders.imports import load_rows
+    from phone_orders.services import cycle_start_for
+    from reports.services import sales_summary_rebuild
+
+    history = Customer.history.model.objects.filter(id=store.pk)
+    history.update(history_date=datetime(2026, 1, 5, 12, tzinfo=ZONE))
+    customer_reassign(customer=store, manager=other_manager, user=admin_user)
+    latest = history.order_by("-history_id").first()
+    history.filter(history_id=latest.history_id).update(history_date=_at(15))
+    frame = pd.DataFrame([(store.pk, date(2026, 9, 8), sku.pk, 1, "217.50"),
+                          (store.pk, date(2026, 10, 6), sku.pk, 2, "435.00")],
+                         columns=["customer_id", "order_date", "product_id", "cartons",
+                                  "amount"])
+    frame["cycle_start"] = [cycle_start_for(day) for day in frame["order_date"]]
+    load_rows(frame)
+    sales_summary_rebuild()
+    # when
+    scorecard.evaluation_close(month=date(2026, 9, 1))
+    scorecard.evaluation_close(month=OCT)
+    # then: September is the old holder's, October (the month of the move) the new one's
+    values = dict(((line.month.month, line.user.username), line.value)
+                  for line in ScorecardLine.objects.filter(code="purchases_vs_target"))
+    assert values == {(9, "mgr_owner"): Decimal("217.50"), (9, "mgr_other"): 0,
+                      (10, "mgr_owner"): 0, (10, "mgr_other"): Decimal("435.00")}
+
+
+def test_the_task_closes_the_month_given_or_just_ended(october):
+    from reports.evaluation.tasks import evaluation_close_task
+
+    assert evaluation_close_task("2026-10-01") == 1
+    assert evaluation_close_task("2026-10-01") == 1  # already closed: unchanged
+    assert EvaluationClose.objects.count() == 1
