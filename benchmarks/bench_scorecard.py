@@ -28,13 +28,7 @@ def _prepare(stdout, month: date) -> None:
         if row is not None and row[0] == STORES:
             return
         started = time.perf_counter()
-        cursor.execute(f"""
-            INSERT INTO customers_user (password, is_superuser, username, first_name,
-                last_name, email, is_staff, is_active, date_joined, role, employee_no, phone,
-                department_id)
-            SELECT '!', false, 'bench_mgr' || i, '员' || i, '王', '', false, true, now(),
-                   'manager', '', '', (SELECT id FROM customers_department WHERE code = 'B01')
-            FROM generate_series(1, {MANAGERS}) i ON CONFLICT (username) DO NOTHING""")
+        bench_grading.insert_managers(cursor, MANAGERS)
         cursor.execute("""
             WITH numbered AS (
                 SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM customers_user
