@@ -62,13 +62,7 @@ def build(stdout, *, stores: int, today: date) -> None:
             SELECT 'BT' || lpad(i::text, 4, '0'), '基准片区' || i,
                    (SELECT id FROM customers_department WHERE code = 'B01')
             FROM generate_series(1, {TERRITORIES}) i ON CONFLICT (code) DO NOTHING""")
-        cursor.execute(f"""
-            INSERT INTO customers_user (password, is_superuser, username, first_name,
-                last_name, email, is_staff, is_active, date_joined, role, employee_no, phone,
-                department_id)
-            SELECT '!', false, 'bench_mgr' || i, '员' || i, '王', '', false, true, now(),
-                   'manager', '', '', (SELECT id FROM customers_department WHERE code = 'B01')
-            FROM generate_series(1, {MANAGERS}) i ON CONFLICT (username) DO NOTHING""")
+        insert_managers(cursor, MANAGERS)
         cursor.execute("SELECT id FROM customers_territory WHERE code LIKE 'BT%%' ORDER BY id")
         territory_ids = np.array([r[0] for r in cursor.fetchall()])
         cursor.execute("SELECT id FROM customers_user WHERE username LIKE 'bench_mgr%%' "
@@ -154,6 +148,17 @@ def build(stdout, *, stores: int, today: date) -> None:
         cursor.execute("INSERT INTO bench_marker VALUES (%s, %s, %s)", [MARKER, stores, today])
     stdout.write(f"   built {stores:,} stores with 6 months of purchases in "
                  f"{time.perf_counter() - started:.0f} s\n")
+
+
+def insert_managers(cursor, count: int) -> None:
+    """Managers bench_mgr1..count of department B01 (those already there are kept)."""
+    cursor.execute(f"""
+        INSERT INTO customers_user (password, is_superuser, username, first_name,
+            last_name, email, is_staff, is_active, date_joined, role, employee_no, phone,
+            department_id)
+        SELECT '!', false, 'bench_mgr' || i, '员' || i, '王', '', false, true, now(),
+               'manager', '', '', (SELECT id FROM customers_department WHERE code = 'B01')
+        FROM generate_series(1, {int(count)}) i ON CONFLICT (username) DO NOTHING""")
 
 
 def _copy(connection, table, frame, columns, not_null=()):

@@ -42,6 +42,12 @@ class Ability(StrEnum):
     SET_SUPPLY = "set_supply"  # a cycle's supply and the stores' quotas
     USE_ADMIN_SITE = "use_admin_site"  # the Django admin (not scoped by department)
     WRITE_BRIEFING = "write_briefing"  # the order desk's briefing notes of a cycle
+    SEE_TARGETS = "see_targets"  # monthly targets: own (manager), department, all
+    EDIT_TARGETS = "edit_targets"  # a supervisor for their department, an admin for all
+    HAVE_SCORECARD = "have_scorecard"  # evaluated every month (考核)
+    SEE_SCORECARDS = "see_scorecards"  # others' scorecards: department ranking or all
+    EDIT_SCORECARD_RULES = "edit_scorecard_rules"
+    RECLOSE_EVALUATION = "reclose_evaluation"  # re-run the close of a closed month
 
 
 _ALL = frozenset(Role)
@@ -69,6 +75,12 @@ ABILITIES: dict[Ability, frozenset[str]] = {
     Ability.SET_SUPPLY: frozenset({Role.ADMIN}),
     Ability.USE_ADMIN_SITE: frozenset({Role.ADMIN}),
     Ability.WRITE_BRIEFING: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    Ability.SEE_TARGETS: frozenset({Role.MANAGER, Role.SUPERVISOR, Role.ADMIN}),
+    Ability.EDIT_TARGETS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    Ability.HAVE_SCORECARD: frozenset({Role.MANAGER, Role.CLERK}),
+    Ability.SEE_SCORECARDS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    Ability.EDIT_SCORECARD_RULES: frozenset({Role.ADMIN}),
+    Ability.RECLOSE_EVALUATION: frozenset({Role.ADMIN}),
 }
 assert set(ABILITIES) == set(Ability), "every ability needs its roles"
 assert all(roles <= _ALL for roles in ABILITIES.values())

@@ -1,6 +1,6 @@
 """The report API: the same figures as the pages, scoped the same way."""
 
-from django.urls import path
+from django.urls import include, path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -103,4 +103,5 @@ urlpatterns = [
     path("reports/grade-changes/", GradeChangeListView.as_view(),
          name="api-reports-grade-changes"),
     path("reports/morning/", MorningView.as_view(), name="api-reports-morning"),
+    path("", include("reports.evaluation.apis")),
 ]

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from customers.models import BusinessFormat, Customer, Department, Network, Territory, User
 from phone_orders.models import PriceBand
@@ -58,3 +59,168 @@ class SalesMonthly(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.customer_id} {self.brand} {self.amount}"
+
+
+# --- Targets and the monthly evaluation (考核) ------------------------------------------
+
+
+class TargetIndicator(models.TextChoices):
+    PURCHASE_CARTONS = "purchase_cartons", _("Purchases (cartons)")
+    PURCHASE_AMOUNT = "purchase_amount", _("Purchases (yuan)")
+    NEW_LISTINGS = "new_listings", _("New-product listings")
+    VISIT_COMPLETION = "visit_completion", _("Visit completion (%)")
+
+
+class Target(models.Model):
+    """A monthly target of one indicator for a department, one of its territories or one
+    of its managers (月度目标). Every change is kept with who and when."""
+
+    month = models.DateField(_("month"), help_text=_("First day of the month."))
+    indicator = models.CharField(_("indicator"), max_length=30,
+                                 choices=TargetIndicator.choices)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("department"))
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("territory"))
+    manager = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("customer manager"))
+    value = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
+    updated_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("updated by"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(verbose_name=_("historical target"))
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        ordering = ["month", "department", "territory", "manager", "indicator"]
+        constraints = [
+            models.CheckConstraint(condition=Q(month__day=1), name="target_first_day"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="target_not_negative"),
+            models.CheckConstraint(condition=Q(territory__isnull=True) | Q(manager__isnull=True),
+                                   name="target_one_level"),
+            models.UniqueConstraint(
+                fields=["month", "indicator", "department"],
+                condition=Q(territory__isnull=True, manager__isnull=True),
+                name="uniq_target_department"),
+            models.UniqueConstraint(fields=["month", "indicator", "territory"],
+                                    condition=Q(territory__isnull=False),
+                                    name="uniq_target_territory"),
+            models.UniqueConstraint(fields=["month", "indicator", "manager"],
+                                    condition=Q(manager__isnull=False),
+                                    name="uniq_target_manager"),
+        ]
+
+    def __str__(self) -> str:
+        owner = self.manager or self.territory or self.department
+        return f"{self.month:%Y-%m} {owner} {self.indicator} {self.value}"
+
+    @property
+    def level(self) -> str:
+        if self.manager_id:
+            return "manager"
+        return "territory" if self.territory_id else "department"
+
+
+class EvaluatedRole(models.TextChoices):
+    MANAGER = "manager", _("Customer manager")
+    CLERK = "clerk", _("Order clerk")
+
+
+class ScoreFormula(models.TextChoices):
+    """How an indicator's value becomes points (a fixed set; see reports.evaluation.rules)."""
+
+    RATIO = "ratio", _("Value against target, capped at the weight")
+    AT_LEAST = "at_least", _("Full points at or above the target, none below")
+    AT_MOST = "at_most", _("Full points at or below the target (a limit), none above")
+    BAND = "band", _("Linear between band low (no points) and band high (full points)")
+    BAND_INVERSE = "band_inverse", _("Linear between band low (full points) and high (none)")
+
+
+class ScorecardRule(models.Model):
+    """One indicator of a role's scorecard (考核指标): its weight, formula and target or
+    band. The weights of a role add up to 100; edited by admins, every edit kept."""
+
+    role = models.CharField(_("role"), max_length=20, choices=EvaluatedRole.choices)
+    code = models.CharField(_("indicator"), max_length=40)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2)
+    formula = models.CharField(_("formula"), max_length=20, choices=ScoreFormula.choices)
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=4, null=True,
+                                 blank=True,
+                                 help_text=_("Empty: the person's monthly target, if any."))
+    band_low = models.DecimalField(_("band low"), max_digits=14, decimal_places=4,
+                                   null=True, blank=True)
+    band_high = models.DecimalField(_("band high"), max_digits=14, decimal_places=4,
+                                    null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(verbose_name=_("historical scorecard rule"))
+
+    class Meta:
+        verbose_name = _("scorecard rule")
+        verbose_name_plural = _("scorecard rules")
+        ordering = ["role", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["role", "code"], name="uniq_scorecard_rule"),
+            models.CheckConstraint(condition=Q(weight__gte=0) & Q(weight__lte=100),
+                                   name="scorecard_rule_weight_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.code} {self.weight}"
+
+
+class EvaluationClose(models.Model):
+    """A closed (frozen) month of scorecards; a re-run by an admin adds a version and keeps
+    the earlier ones."""
+
+    month = models.DateField(_("month"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    closed_at = models.DateTimeField(_("closed at"), auto_now_add=True)
+    closed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", verbose_name=_("closed by"))
+
+    class Meta:
+        verbose_name = _("closed evaluation month")
+        verbose_name_plural = _("closed evaluation months")
+        ordering = ["-month", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "version"], name="uniq_evaluation_close"),
+            models.CheckConstraint(condition=Q(month__day=1), name="evaluation_close_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} v{self.version}"
+
+
+class ScorecardLine(models.Model):
+    """One indicator of one person's scorecard for a month, as computed by the close (or
+    version 0: the live, provisional score of the open month)."""
+
+    month = models.DateField(_("month"))
+    version = models.PositiveSmallIntegerField(_("version"))
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+",
+                             db_index=False, verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=20, choices=EvaluatedRole.choices)
+    department = models.ForeignKey(Department, on_delete=models.SET_NULL, null=True,
+                                   related_name="+", db_index=False,
+                                   verbose_name=_("department"))
+    code = models.CharField(_("indicator"), max_length=40)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    value = models.DecimalField(_("value"), max_digits=16, decimal_places=4, null=True)
+    target = models.DecimalField(_("target"), max_digits=16, decimal_places=4, null=True)
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2)
+    points = models.DecimalField(_("points"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("scorecard line")
+        verbose_name_plural = _("scorecard lines")
+        ordering = ["month", "user", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "version", "user", "code"],
+                                    name="uniq_scorecard_line"),
+        ]
+        indexes = [models.Index(fields=["month", "version", "department"])]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} v{self.version} {self.user_id} {self.code} {self.points}"

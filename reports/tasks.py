@@ -29,3 +29,6 @@ def refresh_sales_summary_task(months: list[str] | None = None) -> int:
 def refresh_sales_summary_pairs_task(pairs: list[list]) -> int:
     return services.sales_summary_refresh_pairs(
         pairs={(int(customer_id), date.fromisoformat(month)) for customer_id, month in pairs})
+
+
+from .evaluation.tasks import evaluation_close_task  # noqa: E402, F401  (registered with Celery)

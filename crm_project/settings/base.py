@@ -194,6 +194,9 @@ CELERY_BEAT_SCHEDULE: dict = {
                                       "schedule": crontab(minute=45, hour=0)},
     "visits-roll-forward": {"task": "visits.tasks.plans_roll_forward_task",
                             "schedule": crontab(hour=1, minute=0, day_of_week=1)},
+    # Last month's scorecards frozen on the 1st, after the summary, grades and churn.
+    "reports-evaluation-close": {"task": "reports.evaluation_close",
+                                 "schedule": crontab(minute=30, hour=4, day_of_month=1)},
 }
 
 REST_FRAMEWORK = {
