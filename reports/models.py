@@ -58,3 +58,58 @@ class SalesMonthly(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.customer_id} {self.brand} {self.amount}"
+
+
+class RollupLevel(models.IntegerChoices):
+    """Which columns a SalesRollup row keeps; the others are summed over (blank)."""
+
+    OWNER = 0, _("owner")  # department, territory, manager, business format, network
+    BRAND = 1, _("brand")  # department, territory, business format, network, brand
+    PRICE_BAND = 2, _("price band")  # ... and price band instead of brand
+    BRAND_BAND = 3, _("brand and price band")  # ... brand and price band
+
+
+class SalesRollup(models.Model):
+    """The sales summary summed over the stores, for department- and company-wide reports:
+    one row per month and combination of the level's columns (the other columns left
+    blank: manager NULL, brand '', price band 0), with the number of distinct stores that
+    bought in it that month. Each store files a month under one owner, so the stores of
+    several rows of a month add up exactly as long as brand and price band are not summed
+    over (hence one level per combination of the two). Kept by reports.services together
+    with SalesMonthly, from it."""
+
+    level = models.PositiveSmallIntegerField(_("level"), choices=RollupLevel.choices)
+    month = models.DateField(_("month"))
+    # Plain ids (no foreign key): a rollup row is a figure, not a reference.
+    department_id = models.IntegerField(_("department"), null=True)
+    territory_id = models.IntegerField(_("territory"), null=True)
+    manager_id = models.IntegerField(_("customer manager"), null=True)
+    business_format = models.CharField(_("business format"), max_length=20, blank=True)
+    network = models.CharField(_("network"), max_length=10, blank=True)
+    brand = models.CharField(_("brand"), max_length=50, blank=True)
+    price_band = models.PositiveSmallIntegerField(_("price band"), default=0)
+    cartons = models.BigIntegerField(_("cartons"), default=0)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=16, decimal_places=2,
+                                 default=Decimal("0"))
+    stores = models.IntegerField(_("stores"), default=0)
+
+    class Meta:
+        verbose_name = _("sales rollup")
+        verbose_name_plural = _("sales rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "month", "department_id", "territory_id", "manager_id",
+                        "business_format", "network", "brand", "price_band"],
+                name="uniq_sales_rollup", nulls_distinct=False),
+        ]
+        # Company-wide reads use the unique index (level, month, ...); these serve the
+        # department and territory scopes.
+        indexes = [
+            models.Index(fields=["department_id", "level", "month"],
+                         name="sales_rollup_department"),
+            models.Index(fields=["territory_id", "level", "month"],
+                         name="sales_rollup_territory"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} L{self.level} {self.amount}"

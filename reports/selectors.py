@@ -1,6 +1,7 @@
 """Every figure the reports show, each scoped to what the user may see."""
 
 import calendar
+import dataclasses
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -48,7 +49,7 @@ from phone_orders.services import cycle_start_for
 from visits.selectors import plan_vs_actual, stats_managers
 
 from .forms import SALES_CODE_FILTERS, SALES_FILTERS, SALES_GROUPS, STORE_GROUP, SalesQuery
-from .models import SalesMonthly
+from .models import RollupLevel, SalesMonthly, SalesRollup
 from .services import add_months
 
 CENT = Decimal("0.01")
@@ -159,6 +160,81 @@ def sales_filtered(*, user, query: SalesQuery) -> QuerySet[SalesMonthly]:
     return rows
 
 
+# --- The rollup: department- and company-wide figures without the per-store rows ---------
+
+_PLACE = {"month", "department", "territory", "business_format", "network"}
+ROLLUP_COLUMNS = {
+    RollupLevel.OWNER: _PLACE | {"manager"},
+    RollupLevel.BRAND: _PLACE | {"brand"},
+    RollupLevel.PRICE_BAND: _PLACE | {"price_band"},
+    RollupLevel.BRAND_BAND: _PLACE | {"brand", "price_band"},
+}
+
+
+def _scope_column(user) -> str | None:
+    if access.is_supervisor(user):
+        return "department"
+    if access.is_clerk(user):
+        return "territory"
+    return None
+
+
+def rollup_level(*, user, query: SalesQuery) -> int | None:
+    """The level of the rollup that answers this query exactly, or None: the per-store
+    table (the store level, a manager's own figures, and a manager crossed with a brand or
+    price band). A level is only used with brand and price band summed over exactly when
+    the query does not name them, so that its stores add up."""
+    if query.group_by == STORE_GROUP or not (access.is_admin(user)
+                                             or _scope_column(user)):
+        return None
+    wanted = {query.group_by, *(name for name, value in query.filters.items()
+                                if value is not None)}
+    scope = _scope_column(user) if not access.is_admin(user) else None
+    wanted |= {scope} if scope else set()
+    for level, columns in ROLLUP_COLUMNS.items():
+        if ({"brand", "price_band"} & columns) == ({"brand", "price_band"} & wanted) \
+                and wanted <= columns:
+            return level
+    return None
+
+
+def rollup_visible_to(user) -> QuerySet[SalesRollup]:
+    """The rollup rows of the user's scope (admins, supervisors and clerks only)."""
+    rows = SalesRollup.objects.all()
+    if access.is_admin(user):
+        return rows
+    if access.is_supervisor(user):
+        return rows.filter(department_id=user.department_id) if user.department_id \
+            else rows.none()
+    if access.is_clerk(user):
+        return rows.filter(territory_id__in=user.territories.values("pk"))
+    return rows.none()
+
+
+def _summed(*, user, query: SalesQuery) -> tuple[QuerySet, dict, bool]:
+    """The rows to sum (rollup or per-store), the sums, and whether `stores` is an average
+    per month (several months summed from the rollup; see the README)."""
+    level = rollup_level(user=user, query=query)
+    if level is None:
+        return (sales_filtered(user=user, query=query),
+                {"cartons": Sum("cartons"), "amount": Sum("amount"),
+                 "stores": Count("customer_id", distinct=True)}, False)
+    rows = rollup_visible_to(user).filter(level=level, month__gte=query.first,
+                                          month__lte=query.last)
+    for name in (*SALES_FILTERS, *SALES_CODE_FILTERS):
+        if query.filters.get(name) is not None:
+            rows = rows.filter(**{_GROUP_COLUMN[name]: query.filters[name]})
+    averaged = query.months > 1 and query.group_by != "month"
+    return rows, {"cartons": Sum("cartons"), "amount": Sum("amount"),
+                  "stores": Sum("stores")}, averaged
+
+
+def _stores(stores, query: SalesQuery, averaged: bool) -> int:
+    if not averaged:
+        return stores or 0
+    return int((Decimal(stores or 0) / query.months).quantize(Decimal(1), ROUND_HALF_UP))
+
+
 # The store level lists the largest stores of the scope, not every one of a million.
 STORE_ROWS = 500
 
@@ -168,12 +244,10 @@ def sales_rows(*, user, query: SalesQuery, keys: list | None = None) -> list[dic
     order, the other groupings largest first (stores: the largest STORE_ROWS); `keys`
     keeps only those groups."""
     column = _GROUP_COLUMN[query.group_by]
-    rows = sales_filtered(user=user, query=query)
+    rows, sums, averaged = _summed(user=user, query=query)
     if keys is not None:
         rows = rows.filter(**{f"{column}__in": keys})
-    totals = (rows.values(column)
-              .annotate(cartons=Sum("cartons"), amount=Sum("amount"),
-                        stores=Count("customer_id", distinct=True)))
+    totals = rows.values(column).annotate(**sums)
     if query.group_by == STORE_GROUP:
         totals = totals.order_by("-amount", column)[:STORE_ROWS]
     else:
@@ -183,18 +257,23 @@ def sales_rows(*, user, query: SalesQuery, keys: list | None = None) -> list[dic
     rows = [{"key": row[column], "label": labels.get(row[column], ""),
              "cartons": row["cartons"], "amount": row["amount"],
              "average_price": average_price(row["amount"], row["cartons"]),
-             "stores": row["stores"]} for row in totals]
+             "stores": _stores(row["stores"], query, averaged)} for row in totals]
     if query.group_by != "month":
         rows.sort(key=lambda row: (-row["amount"], str(row["label"])))
     return rows
 
 
 def sales_total(*, user, query: SalesQuery) -> dict:
-    total = sales_filtered(user=user, query=query).aggregate(
-        cartons=Sum("cartons"), amount=Sum("amount"),
-        stores=Count("customer_id", distinct=True))
+    """The sums of every group; the rollup level is chosen without the grouping (its stores
+    must not be summed over brands or price bands)."""
+    if query.group_by != STORE_GROUP:
+        query = dataclasses.replace(query, group_by="month")
+    rows, sums, _averaged = _summed(user=user, query=query)
+    total = rows.aggregate(**sums)
     cartons, amount = total["cartons"] or 0, total["amount"] or Decimal("0")
-    return {"cartons": cartons, "amount": amount, "stores": total["stores"],
+    return {"cartons": cartons, "amount": amount,
+            "stores": _stores(total["stores"], query, query.months > 1
+                              and rollup_level(user=user, query=query) is not None),
             "average_price": average_price(amount, cartons)}
 
 

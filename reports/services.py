@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from customers.models import Customer, Territory
 from phone_orders.models import Order, OrderLine, OrderStatus, Product
 
-from .models import SalesMonthly
+from .models import RollupLevel, SalesMonthly, SalesRollup
 
 LOCK_KEY = 4_401_101  # advisory lock: one writer of the summary at a time
 # Beyond this many stores in one change (an import), whole months are refreshed.
@@ -88,8 +88,64 @@ def _lock(cursor) -> None:
     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
 
 
+# --- The rollup (reports.SalesRollup), summed from the per-store rows ------------------
+
+_ROLLUP_KEY = ("level", "month", "department_id", "territory_id", "manager_id",
+               "business_format", "network", "brand", "price_band")
+_PLACE = "month, department_id, territory_id, business_format, network"
+# GROUPING(manager_id, brand, price_band): a bit set for each column summed over.
+_LEVEL_SQL = (f"CASE GROUPING(manager_id, brand, price_band) WHEN 3 THEN {RollupLevel.OWNER} "
+              f"WHEN 5 THEN {RollupLevel.BRAND} WHEN 6 THEN {RollupLevel.PRICE_BAND} "
+              f"ELSE {RollupLevel.BRAND_BAND} END")
+_ROLLUP_SELECT = f"""
+SELECT {_LEVEL_SQL} AS level, month, department_id, territory_id,
+       CASE WHEN GROUPING(manager_id) = 0 THEN manager_id END AS manager_id,
+       business_format, network,
+       coalesce(brand, '') AS brand, coalesce(price_band, 0) AS price_band,
+       {{sign}} * sum(cartons) AS cartons, {{sign}} * sum(amount) AS amount,
+       {{sign}} * count(DISTINCT customer_id) AS stores
+FROM {SalesMonthly._meta.db_table}
+WHERE month = ANY(%(months)s) {{customer_filter}}
+GROUP BY GROUPING SETS (({_PLACE}, manager_id), ({_PLACE}, brand), ({_PLACE}, price_band),
+                        ({_PLACE}, brand, price_band))
+"""
+_ROLLUP_COLUMNS = ", ".join((*_ROLLUP_KEY, "cartons", "amount", "stores"))
+
+
+def _rollup_whole_months(cursor, params: dict) -> None:
+    table = SalesRollup._meta.db_table
+    cursor.execute(f"DELETE FROM {table} WHERE month = ANY(%(months)s)", params)
+    cursor.execute(f"INSERT INTO {table} ({_ROLLUP_COLUMNS}) "
+                   + _ROLLUP_SELECT.format(sign=1, customer_filter=""), params)
+
+
+def _rollup_delta(cursor, params: dict, sign: int) -> None:
+    """Add (+1) or take away (-1) what these stores' rows of the months contribute."""
+    cursor.execute(f"INSERT INTO rollup_delta ({_ROLLUP_COLUMNS}) " + _ROLLUP_SELECT.format(
+        sign=sign, customer_filter="AND customer_id = ANY(%(customers)s)"), params)
+
+
+def _rollup_apply_delta(cursor, params: dict) -> None:
+    """Add the summed differences to the rollup; drop rows no store buys in any more.
+    Exact for the store counts: each store files a month under one owner, so its
+    contribution to a row's distinct stores is 0 or 1, taken away and added back."""
+    table = SalesRollup._meta.db_table
+    key = ", ".join(_ROLLUP_KEY)
+    cursor.execute(f"""
+        INSERT INTO {table} ({_ROLLUP_COLUMNS})
+        SELECT {key}, sum(cartons), sum(amount), sum(stores) FROM rollup_delta
+        GROUP BY {key}
+        ON CONFLICT ({key}) DO UPDATE SET cartons = {table}.cartons + excluded.cartons,
+            amount = {table}.amount + excluded.amount,
+            stores = {table}.stores + excluded.stores""")
+    cursor.execute(f"DELETE FROM {table} WHERE month = ANY(%(months)s) AND stores <= 0",
+                   params)
+    cursor.execute("DROP TABLE rollup_delta")
+
+
 def _refresh(cursor, months: list[date], customer_ids: list[int] | None) -> int:
-    """Delete and rebuild these months (of these stores) in one pass over their orders."""
+    """Delete and rebuild these months (of these stores) in one pass over their orders,
+    and the rollup with them."""
     params = {"confirmed": OrderStatus.CONFIRMED, "months": months, "first": min(months),
               "after": add_months(max(months), 1), "time_zone": settings.TIME_ZONE,
               "customers": customer_ids}
@@ -97,11 +153,19 @@ def _refresh(cursor, months: list[date], customer_ids: list[int] | None) -> int:
     if customer_ids is None:
         cursor.execute(f"DELETE FROM {table} WHERE month = ANY(%(months)s)", params)
         cursor.execute(_sql(""), params)
-    else:
-        cursor.execute(f"DELETE FROM {table} WHERE month = ANY(%(months)s) "
-                       "AND customer_id = ANY(%(customers)s)", params)
-        cursor.execute(_sql("AND o.customer_id = ANY(%(customers)s)"), params)
-    return cursor.rowcount
+        written = cursor.rowcount
+        _rollup_whole_months(cursor, params)
+        return written
+    cursor.execute(f"CREATE TEMP TABLE rollup_delta ON COMMIT DROP AS SELECT {_ROLLUP_COLUMNS}"
+                   f" FROM {SalesRollup._meta.db_table} WITH NO DATA")
+    _rollup_delta(cursor, params, -1)
+    cursor.execute(f"DELETE FROM {table} WHERE month = ANY(%(months)s) "
+                   "AND customer_id = ANY(%(customers)s)", params)
+    cursor.execute(_sql("AND o.customer_id = ANY(%(customers)s)"), params)
+    written = cursor.rowcount
+    _rollup_delta(cursor, params, 1)
+    _rollup_apply_delta(cursor, params)
+    return written
 
 
 @transaction.atomic
@@ -145,4 +209,5 @@ def sales_summary_rebuild() -> int:
     months = sales_summary_months_with_orders()
     with transaction.atomic():
         SalesMonthly.objects.exclude(month__in=months).delete()
+        SalesRollup.objects.exclude(month__in=months).delete()
         return sales_summary_refresh(months=months)

@@ -1,0 +1,124 @@
+"""The rollup (reports.SalesRollup) answers department- and company-wide reports with
+exactly the figures of the per-store summary, and stays equal to a rebuild from scratch
+after every incremental change."""
+
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from customers.tests.factories import CustomerFactory
+from phone_orders.imports import load_rows
+from phone_orders.services import cycle_start_for
+from phone_orders.tests.factories import ProductFactory
+from reports import selectors, services
+from reports.forms import SALES_GROUPS, sales_query
+from reports.models import RollupLevel, SalesRollup
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 23)
+
+
+def _rows(*lines) -> pd.DataFrame:
+    frame = pd.DataFrame(lines, columns=["customer_id", "order_date", "product_id", "cartons",
+                                         "amount"])
+    frame["cycle_start"] = [cycle_start_for(day) for day in frame["order_date"]]
+    return frame
+
+
+def _rollup() -> dict:
+    return {tuple(getattr(row, name) for name in services._ROLLUP_KEY):
+            (row.cartons, row.amount, row.stores) for row in SalesRollup.objects.all()}
+
+
+@pytest.fixture
+def mixed_sales(store, other_store, far_territory, sku, django_capture_on_commit_callbacks):
+    """Four stores in three territories of two departments, two brands, three bands,
+    September and October 2026; loaded in two imports (the second one incremental)."""
+    cheap = ProductFactory(code="690088", brand="红双喜", wholesale_price=Decimal("45.00"),
+                           price_band=3)
+    mid = ProductFactory(code="690089", brand="红双喜", wholesale_price=Decimal("80.00"),
+                         price_band=2)
+    far_store = CustomerFactory(territory=far_territory, network="rural")
+    twin = CustomerFactory(territory=store.territory, manager=store.manager,
+                           business_format="supermarket")
+    with django_capture_on_commit_callbacks(execute=True):
+        load_rows(_rows((store.pk, date(2026, 9, 8), sku.pk, 2, "435.00"),
+                        (store.pk, date(2026, 9, 9), cheap.pk, 1, "45.00"),
+                        (twin.pk, date(2026, 9, 9), mid.pk, 3, "240.00"),
+                        (other_store.pk, date(2026, 10, 7), sku.pk, 4, "870.00")))
+    with django_capture_on_commit_callbacks(execute=True):
+        load_rows(_rows((store.pk, date(2026, 10, 6), sku.pk, 1, "217.50"),
+                        (store.pk, date(2026, 10, 6), cheap.pk, 3, "135.00"),
+                        (store.pk, date(2026, 10, 6), mid.pk, 1, "80.00"),
+                        (twin.pk, date(2026, 10, 12), cheap.pk, 2, "90.00"),
+                        (far_store.pk, date(2026, 10, 8), sku.pk, 10, "2175.00"),
+                        (far_store.pk, date(2026, 10, 9), mid.pk, 2, "160.00")))
+    return {"cheap": cheap, "mid": mid, "far_store": far_store, "twin": twin}
+
+
+def test_incremental_changes_leave_the_rollup_equal_to_a_rebuild(mixed_sales):
+    incremental = _rollup()
+
+    services.sales_summary_rebuild()
+
+    assert incremental == _rollup()
+    owner = SalesRollup.objects.filter(level=RollupLevel.OWNER, month=date(2026, 10, 1))
+    assert sum(row.stores for row in owner) == 4
+    assert sum(row.amount for row in owner) == Decimal("3727.50")
+
+
+FILTERS = [{}, {"brand": "红双喜"}, {"price_band": "2"}, {"brand": "红双喜", "price_band": "3"},
+           {"network": "rural"}, {"business_format": "supermarket"}]
+
+
+@pytest.mark.parametrize("persona", ["admin", "supervisor", "other_supervisor", "clerk"])
+@pytest.mark.parametrize("group_by", list(SALES_GROUPS))
+def test_the_rollup_gives_the_per_store_figures(mixed_sales, personas, persona, group_by,
+                                                territory, monkeypatch):
+    user = personas[persona]
+    answers = []
+    for month in ("2026-09", "2026-10"):
+        for filters in [*FILTERS, {"territory": str(territory.pk)}]:
+            query = sales_query({"group_by": group_by, "from": month, "to": month, **filters},
+                                today=TODAY)
+            answers.append((query, selectors.sales_rows(user=user, query=query),
+                            selectors.sales_total(user=user, query=query),
+                            selectors.rollup_level(user=user, query=query)))
+    # Several months, grouped by month: each month's stores are exact too.
+    query = sales_query({"group_by": "month", "from": "2026-09", "to": "2026-10"},
+                        today=TODAY)
+    answers.append((query, selectors.sales_rows(user=user, query=query), None,
+                    selectors.rollup_level(user=user, query=query)))
+    assert any(level is not None for *_, level in answers)
+
+    monkeypatch.setattr(selectors, "rollup_level", lambda **kwargs: None)
+    for query, rows, total, _level in answers:
+        assert rows == selectors.sales_rows(user=user, query=query), query
+        if total is not None:
+            assert total == selectors.sales_total(user=user, query=query), query
+
+
+def test_several_months_count_the_average_stores_per_month(mixed_sales, admin_user):
+    query = sales_query({"group_by": "territory", "from": "2026-09", "to": "2026-10"},
+                        today=TODAY)
+
+    rows = {row["label"]: row["stores"] for row in selectors.sales_rows(user=admin_user,
+                                                                       query=query)}
+
+    # T01: 2 stores in September and 2 in October; T02: 1 in October; T09: 1 in October.
+    assert rows == {"越秀一片": 2, "越秀二片": 1, "从化片": 1}
+    assert selectors.sales_total(user=admin_user, query=query)["stores"] == 3  # (2 + 4) / 2
+
+
+def test_a_manager_and_the_store_level_read_the_per_store_table(mixed_sales, manager,
+                                                                 admin_user):
+    by_brand = sales_query({"group_by": "brand", "manager": str(manager.pk)}, today=TODAY)
+    stores = sales_query({"group_by": "store"}, today=TODAY, allow_stores=True)
+
+    assert selectors.rollup_level(user=manager, query=by_brand) is None
+    assert selectors.rollup_level(user=admin_user, query=by_brand) is None
+    assert selectors.rollup_level(user=admin_user, query=stores) is None
+    assert selectors.sales_total(user=manager, query=by_brand)["stores"] == 2  # distinct
