@@ -33,7 +33,7 @@ def built(stores: int, months: int) -> bool:
                        "stores integer, built_on date)")
         cursor.execute("SELECT stores, built_on FROM bench_marker WHERE name = %s", [MARKER])
         row = cursor.fetchone()
-        cursor.execute("SELECT count(*) FROM customers_customer WHERE code LIKE 'R%%'")
+        cursor.execute("SELECT count(*) FROM customers_customer WHERE code LIKE 'R%'")
         present = cursor.fetchone()[0]
     return row is not None and row[0] == stores * 100 + months and present == stores
 
@@ -48,10 +48,10 @@ def build(stdout, *, today: date) -> None:
         cursor.execute("DELETE FROM bench_marker WHERE name = %s", [MARKER])
         cursor.execute("""TRUNCATE phone_orders_orderline, phone_orders_orderevent,
             phone_orders_order, reports_salesmonthly, reports_salesrollup CASCADE""")
-        cursor.execute("DELETE FROM customers_customer WHERE code LIKE 'R%%'")
+        cursor.execute("DELETE FROM customers_customer WHERE code LIKE 'R%'")
         cursor.execute("""INSERT INTO customers_department (code, name)
             SELECT 'RD' || i, '报表部' || i FROM generate_series(0, 9) i
-            ON CONFLICT (code) DO NOTHING""")
+            ON CONFLICT (code) DO NOTHING""", [])
         cursor.execute("""INSERT INTO customers_territory (code, name, department_id)
             SELECT 'RT' || lpad(i::text, 4, '0'), '报表片区' || i,
                    (SELECT id FROM customers_department WHERE code = 'RD' || (i %% 10))
@@ -77,11 +77,11 @@ def build(stdout, *, today: date) -> None:
         cursor.execute("""
             CREATE TEMP TABLE rep_owner AS
             SELECT t.id AS territory_id, m.id AS manager_id,
-                   substr(t.code, 3)::int * 10 + substr(m.username, 8)::int %% 10 AS slot
+                   substr(t.code, 3)::int * 10 + substr(m.username, 8)::int % 10 AS slot
             FROM customers_territory t
-            JOIN customers_user m ON m.username LIKE 'rep_mgr%%'
+            JOIN customers_user m ON m.username LIKE 'rep_mgr%'
                  AND substr(m.username, 8)::int / 10 = substr(t.code, 3)::int
-            WHERE t.code LIKE 'RT%%'""")
+            WHERE t.code LIKE 'RT%'""")
         cursor.execute("""
             INSERT INTO customers_customer (code, name, name_initials, license_no, owner,
                 phone, address, business_format, network, territory_id, manager_id, status,
@@ -107,9 +107,9 @@ def build(stdout, *, today: date) -> None:
                 wholesale_price, retail_price, price_band, flavour, pack_type, pack_colour,
                 stick_size, is_scarce, default_quota, is_new, on_sale, created_at,
                 updated_at)
-            SELECT 'RP' || i, '报表烟' || i, '', '报表牌' || (i %% 20), '湖南',
-                   (ARRAY[180, 85, 50, 25, 12])[1 + i %% 5],
-                   (ARRAY[220, 100, 60, 30, 15])[1 + i %% 5], 1 + i %% 5, 'virginia',
+            SELECT 'RP' || i, '报表烟' || i, '', '报表牌' || (i % 20), '湖南',
+                   (ARRAY[180, 85, 50, 25, 12])[1 + i % 5],
+                   (ARRAY[220, 100, 60, 30, 15])[1 + i % 5], 1 + i % 5, 'virginia',
                    'hard', '', 'regular', false, 0, false, true, now(), now()
             FROM generate_series(0, 39) i ON CONFLICT (code) DO NOTHING""")
         cursor.execute("VACUUM ANALYZE customers_customer")
@@ -131,13 +131,13 @@ def _orders_of(cursor, month: date, *, last_day: date, stores_filter: str = "",
                day: date | None = None) -> None:
     """One confirmed order of 3 lines per store in the month (on a day of its own, up to
     `last_day`), or only the stores ordering on `day`."""
-    when = ("(%(month)s::date + (c.id %% 28))" if day is None else "%(day)s::date")
-    where = ("(%(month)s::date + (c.id %% 28)) <= %(last_day)s" if day is None
+    when = ("(%(month)s::date + (c.id %% 28)::int)" if day is None else "%(day)s::date")
+    where = ("(%(month)s::date + (c.id %% 28)::int) <= %(last_day)s" if day is None
              else "c.id %% 28 = %(slot)s")
     params = {"month": month, "last_day": last_day, "day": day,
               "slot": (day.day - 1) % 28 if day else 0}
     cursor.execute(f"""
-        CREATE TEMP TABLE rep_new ON COMMIT DROP AS
+        CREATE TEMP TABLE rep_new AS
         WITH ins AS (
             INSERT INTO phone_orders_order (customer_id, cycle_start, order_date, status,
                 channel, source, created_at, updated_at, confirmed_at, cancel_reason,
@@ -154,8 +154,8 @@ def _orders_of(cursor, month: date, *, last_day: date, stores_filter: str = "",
         SELECT n.id, p.id, q, q, p.wholesale_price, q * p.wholesale_price, ''
         FROM rep_new n
         CROSS JOIN generate_series(0, 2) k
-        JOIN phone_orders_product p ON p.code = 'RP' || ((n.customer_id * 7 + k * 13) %% 40)
-        CROSS JOIN LATERAL (SELECT 1 + (n.customer_id + k) %% 5 AS q) qq""")
+        JOIN phone_orders_product p ON p.code = 'RP' || ((n.customer_id * 7 + k * 13) % 40)
+        CROSS JOIN LATERAL (SELECT 1 + (n.customer_id + k) % 5 AS q) qq""")
     cursor.execute("DROP TABLE rep_new")
 
 
