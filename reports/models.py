@@ -63,13 +63,28 @@ class SalesMonthly(models.Model):
 class RollupLevel(models.IntegerChoices):
     """Which columns a SalesRollup row keeps; the others are summed over (blank)."""
 
-    OWNER = 0, _("owner")  # department, territory, manager, business format, network
+    OWNER = 0, _("owner columns")  # department, territory, manager, business format, network
     BRAND = 1, _("brand")  # department, territory, business format, network, brand
     PRICE_BAND = 2, _("price band")  # ... and price band instead of brand
     BRAND_BAND = 3, _("brand and price band")  # ... brand and price band
 
 
-class SalesRollup(models.Model):
+class _OwnerSums(models.Model):
+    """Sums filed under an owner, by plain ids (no foreign key: a summed row is a figure,
+    not a reference)."""
+
+    department_id = models.IntegerField(_("department"), null=True)
+    territory_id = models.IntegerField(_("territory"), null=True)
+    manager_id = models.IntegerField(_("customer manager"), null=True)
+    cartons = models.BigIntegerField(_("cartons"), default=0)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=16, decimal_places=2,
+                                 default=Decimal("0"))
+
+    class Meta:
+        abstract = True
+
+
+class SalesRollup(_OwnerSums):
     """The sales summary summed over the stores, for department- and company-wide reports:
     one row per month and combination of the level's columns (the other columns left
     blank: manager NULL, brand '', price band 0), with the number of distinct stores that
@@ -80,17 +95,10 @@ class SalesRollup(models.Model):
 
     level = models.PositiveSmallIntegerField(_("level"), choices=RollupLevel.choices)
     month = models.DateField(_("month"))
-    # Plain ids (no foreign key): a rollup row is a figure, not a reference.
-    department_id = models.IntegerField(_("department"), null=True)
-    territory_id = models.IntegerField(_("territory"), null=True)
-    manager_id = models.IntegerField(_("customer manager"), null=True)
     business_format = models.CharField(_("business format"), max_length=20, blank=True)
     network = models.CharField(_("network"), max_length=10, blank=True)
     brand = models.CharField(_("brand"), max_length=50, blank=True)
     price_band = models.PositiveSmallIntegerField(_("price band"), default=0)
-    cartons = models.BigIntegerField(_("cartons"), default=0)
-    amount = models.DecimalField(_("amount (yuan)"), max_digits=16, decimal_places=2,
-                                 default=Decimal("0"))
     stores = models.IntegerField(_("stores"), default=0)
 
     class Meta:
@@ -113,3 +121,25 @@ class SalesRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} L{self.level} {self.amount}"
+
+
+class SalesDaily(_OwnerSums):
+    """Confirmed purchases of one day summed per owner (department, territory, manager, as
+    filed for the month in SalesMonthly): the morning view's month to date and its
+    comparisons without reading orders. Kept by reports.services with SalesMonthly."""
+
+    day = models.DateField(_("day"))
+    orders = models.IntegerField(_("orders"), default=0)
+
+    class Meta:
+        verbose_name = _("daily sales")
+        verbose_name_plural = _("daily sales")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "department_id", "territory_id",
+                                            "manager_id"],
+                                    name="uniq_sales_daily", nulls_distinct=False),
+        ]
+        indexes = [models.Index(fields=["manager_id", "day"], name="sales_daily_manager")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.amount}"

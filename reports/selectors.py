@@ -38,7 +38,6 @@ from phone_orders.models import (
     CallOutcome,
     CallRecord,
     CycleSupply,
-    Order,
     OrderLine,
     OrderStatus,
     PriceBand,
@@ -49,7 +48,7 @@ from phone_orders.services import cycle_start_for
 from visits.selectors import plan_vs_actual, stats_managers
 
 from .forms import SALES_CODE_FILTERS, SALES_FILTERS, SALES_GROUPS, STORE_GROUP, SalesQuery
-from .models import RollupLevel, SalesMonthly, SalesRollup
+from .models import RollupLevel, SalesDaily, SalesMonthly, SalesRollup
 from .services import add_months
 
 CENT = Decimal("0.01")
@@ -100,21 +99,24 @@ def home_figures(*, user, today: date) -> dict:
 
 # --- Sales, from the monthly summary ---------------------------------------------------
 
-def sales_visible_to(user) -> QuerySet[SalesMonthly]:
+def _scoped_by_owner(rows: QuerySet, user, *, managers: bool = True) -> QuerySet:
     """Summary rows scoped by the owner filed on each month (not by today's owner): a
     manager sees the months they held, a clerk their territories' months, a supervisor
     the department's, an admin all."""
-    rows = SalesMonthly.objects.all()
     if access.is_admin(user):
         return rows
     if access.is_supervisor(user):
         return rows.filter(department_id=user.department_id) if user.department_id \
             else rows.none()
-    if access.is_manager(user):
+    if access.is_manager(user) and managers:
         return rows.filter(manager_id=user.pk)
     if access.is_clerk(user):
         return rows.filter(territory_id__in=user.territories.values("pk"))
     return rows.none()
+
+
+def sales_visible_to(user) -> QuerySet[SalesMonthly]:
+    return _scoped_by_owner(SalesMonthly.objects.all(), user)
 
 
 _GROUP_COLUMN = {"month": "month", "department": "department_id",
@@ -200,15 +202,7 @@ def rollup_level(*, user, query: SalesQuery) -> int | None:
 
 def rollup_visible_to(user) -> QuerySet[SalesRollup]:
     """The rollup rows of the user's scope (admins, supervisors and clerks only)."""
-    rows = SalesRollup.objects.all()
-    if access.is_admin(user):
-        return rows
-    if access.is_supervisor(user):
-        return rows.filter(department_id=user.department_id) if user.department_id \
-            else rows.none()
-    if access.is_clerk(user):
-        return rows.filter(territory_id__in=user.territories.values("pk"))
-    return rows.none()
+    return _scoped_by_owner(SalesRollup.objects.all(), user, managers=False)
 
 
 def _summed(*, user, query: SalesQuery) -> tuple[QuerySet, dict, bool]:
@@ -383,13 +377,16 @@ def _same_days(month_first: date, today: date, months_back: int) -> tuple[date, 
     return first, first.replace(day=last_day)
 
 
-def _purchases_between(customers, first: date, last: date) -> dict:
-    totals = Order.objects.filter(
-        customer__in=customers, status=OrderStatus.CONFIRMED, order_date__gte=first,
-        order_date__lte=last).aggregate(amount=Sum("total_amount"),
-                                         cartons=Sum("granted_cartons"), orders=Count("pk"))
+def daily_visible_to(user) -> QuerySet[SalesDaily]:
+    return _scoped_by_owner(SalesDaily.objects.all(), user)
+
+
+def _purchases_between(user, first: date, last: date) -> dict:
+    """Confirmed purchases of some days, from the daily summary (never the orders)."""
+    totals = daily_visible_to(user).filter(day__gte=first, day__lte=last).aggregate(
+        amount=Sum("amount"), cartons=Sum("cartons"), orders=Sum("orders"))
     return {"first": first, "last": last, "amount": totals["amount"] or Decimal("0"),
-            "cartons": totals["cartons"] or 0, "orders": totals["orders"]}
+            "cartons": totals["cartons"] or 0, "orders": totals["orders"] or 0}
 
 
 def _person(user) -> dict:
@@ -447,9 +444,9 @@ def morning_figures(*, user, today: date) -> dict:
               .select_related("product").order_by("product__code")]
 
     this_month = today.replace(day=1)
-    month_to_date = _purchases_between(customers, this_month, today)
-    last_month = _purchases_between(customers, *_same_days(this_month, today, 1))
-    last_year = _purchases_between(customers, *_same_days(this_month, today, 12))
+    month_to_date = _purchases_between(user, this_month, today)
+    last_month = _purchases_between(user, *_same_days(this_month, today, 1))
+    last_year = _purchases_between(user, *_same_days(this_month, today, 12))
     for earlier in (last_month, last_year):
         earlier["change"] = change_percent(month_to_date["amount"], earlier["amount"])
     return {

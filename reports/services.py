@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from customers.models import Customer, Territory
 from phone_orders.models import Order, OrderLine, OrderStatus, Product
 
-from .models import RollupLevel, SalesMonthly, SalesRollup
+from .models import RollupLevel, SalesDaily, SalesMonthly, SalesRollup
 
 LOCK_KEY = 4_401_101  # advisory lock: one writer of the summary at a time
 # Beyond this many stores in one change (an import), whole months are refreshed.
@@ -143,6 +143,62 @@ def _rollup_apply_delta(cursor, params: dict) -> None:
     cursor.execute("DROP TABLE rollup_delta")
 
 
+# --- The daily sums per owner (reports.SalesDaily), for the morning view ------------------
+
+_DAILY_SQL = f"""
+INSERT INTO {SalesDaily._meta.db_table} (day, department_id, territory_id, manager_id,
+                                         cartons, amount, orders)
+SELECT o.order_date, s.department_id, s.territory_id, s.manager_id,
+       sum(l.granted_cartons), sum(l.amount), count(DISTINCT o.id)
+FROM (SELECT DISTINCT month, customer_id, department_id, territory_id, manager_id
+      FROM {SalesMonthly._meta.db_table} m
+      WHERE month = ANY(%(months)s) {{cells_filter}}) s
+JOIN {Order._meta.db_table} o ON o.customer_id = s.customer_id
+     AND o.order_date >= s.month AND o.order_date < s.month + interval '1 month'
+JOIN {OrderLine._meta.db_table} l ON l.order_id = o.id
+WHERE o.status = %(confirmed)s AND (l.granted_cartons > 0 OR l.amount <> 0)
+GROUP BY 1, 2, 3, 4
+"""
+# The (territory, manager) cells of the month's rows of some stores.
+_CELLS_SQL = f"""
+INSERT INTO daily_cells SELECT DISTINCT territory_id, manager_id
+FROM {SalesMonthly._meta.db_table}
+WHERE month = ANY(%(months)s) AND customer_id = ANY(%(customers)s)
+"""
+_IN_CELLS = """AND EXISTS (SELECT 1 FROM daily_cells d
+    WHERE d.territory_id IS NOT DISTINCT FROM {table}.territory_id
+      AND d.manager_id IS NOT DISTINCT FROM {table}.manager_id)"""
+
+
+def _month_days() -> str:
+    return ("date_trunc('month', day)::date = ANY(%(months)s) AND day >= %(first)s "
+            "AND day < %(after)s")
+
+
+def _daily_whole_months(cursor, params: dict) -> None:
+    cursor.execute(f"DELETE FROM {SalesDaily._meta.db_table} WHERE {_month_days()}",
+                   params)
+    cursor.execute(_DAILY_SQL.format(cells_filter=""), params)
+
+
+def _daily_cells(cursor, params: dict) -> None:
+    """Before the stores' rows change: remember the owners they were filed under."""
+    cursor.execute("CREATE TEMP TABLE daily_cells (territory_id integer, manager_id integer)"
+                   " ON COMMIT DROP")
+    cursor.execute(_CELLS_SQL, params)
+
+
+def _daily_refresh_cells(cursor, params: dict) -> None:
+    """After: the days of the month of every owner the stores were or are filed under,
+    summed again from their stores' orders (a manager's few hundred stores)."""
+    cursor.execute(_CELLS_SQL, params)
+    table = SalesDaily._meta.db_table
+    cursor.execute(f"DELETE FROM {table} WHERE {_month_days()} "
+                   + _IN_CELLS.format(table=table), params)
+    cursor.execute(_DAILY_SQL.format(cells_filter=_IN_CELLS.format(table="m")), params)
+    cursor.execute("DROP TABLE daily_cells")
+
+
 def _refresh(cursor, months: list[date], customer_ids: list[int] | None) -> int:
     """Delete and rebuild these months (of these stores) in one pass over their orders,
     and the rollup with them."""
@@ -155,16 +211,19 @@ def _refresh(cursor, months: list[date], customer_ids: list[int] | None) -> int:
         cursor.execute(_sql(""), params)
         written = cursor.rowcount
         _rollup_whole_months(cursor, params)
+        _daily_whole_months(cursor, params)
         return written
     cursor.execute(f"CREATE TEMP TABLE rollup_delta ON COMMIT DROP AS SELECT {_ROLLUP_COLUMNS}"
                    f" FROM {SalesRollup._meta.db_table} WITH NO DATA")
     _rollup_delta(cursor, params, -1)
+    _daily_cells(cursor, params)
     cursor.execute(f"DELETE FROM {table} WHERE month = ANY(%(months)s) "
                    "AND customer_id = ANY(%(customers)s)", params)
     cursor.execute(_sql("AND o.customer_id = ANY(%(customers)s)"), params)
     written = cursor.rowcount
     _rollup_delta(cursor, params, 1)
     _rollup_apply_delta(cursor, params)
+    _daily_refresh_cells(cursor, params)
     return written
 
 
@@ -210,4 +269,8 @@ def sales_summary_rebuild() -> int:
     with transaction.atomic():
         SalesMonthly.objects.exclude(month__in=months).delete()
         SalesRollup.objects.exclude(month__in=months).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {SalesDaily._meta.db_table} "
+                           "WHERE NOT date_trunc('month', day)::date = ANY(%s::date[])",
+                           [months])
         return sales_summary_refresh(months=months)

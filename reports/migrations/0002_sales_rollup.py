@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             name='SalesRollup',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField(choices=[(0, 'owner'), (1, 'brand'), (2, 'price band'), (3, 'brand and price band')], verbose_name='level')),
+                ('level', models.PositiveSmallIntegerField(choices=[(0, 'owner columns'), (1, 'brand'), (2, 'price band'), (3, 'brand and price band')], verbose_name='level')),
                 ('month', models.DateField(verbose_name='month')),
                 ('department_id', models.IntegerField(null=True, verbose_name='department')),
                 ('territory_id', models.IntegerField(null=True, verbose_name='territory')),

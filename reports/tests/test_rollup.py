@@ -122,3 +122,50 @@ def test_a_manager_and_the_store_level_read_the_per_store_table(mixed_sales, man
     assert selectors.rollup_level(user=admin_user, query=by_brand) is None
     assert selectors.rollup_level(user=admin_user, query=stores) is None
     assert selectors.sales_total(user=manager, query=by_brand)["stores"] == 2  # distinct
+
+
+def _daily_from_lines() -> dict:
+    from django.db.models import Count, Sum
+
+    from phone_orders.models import OrderLine, OrderStatus
+
+    rows = (OrderLine.objects.filter(order__status=OrderStatus.CONFIRMED)
+            .values("order__order_date")
+            .annotate(cartons=Sum("granted_cartons"), amount=Sum("amount"),
+                      orders=Count("order", distinct=True)).order_by())
+    return {r["order__order_date"]: (r["cartons"], r["amount"], r["orders"]) for r in rows}
+
+
+def _daily() -> dict:
+    from django.db.models import Sum
+
+    from reports.models import SalesDaily
+
+    rows = SalesDaily.objects.values("day").annotate(
+        cartons=Sum("cartons"), amount=Sum("amount"), orders=Sum("orders")).order_by()
+    return {r["day"]: (r["cartons"], r["amount"], r["orders"]) for r in rows}
+
+
+def test_the_daily_sums_follow_imports_cancels_and_a_rebuild(
+        mixed_sales, clerk, store, sku, django_capture_on_commit_callbacks):
+    from phone_orders import services as order_services
+    from reports.models import SalesDaily
+
+    assert _daily() == _daily_from_lines()
+    assert SalesDaily.objects.get(day=date(2026, 10, 8)).territory_id == \
+        mixed_sales["far_store"].territory_id
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order = order_services.order_open(user=clerk, customer=store)
+        order = order_services.order_set_line(user=clerk, order=order, product=sku, cartons=2)
+        order = order_services.order_confirm(user=clerk, order=order)
+    assert _daily() == _daily_from_lines()
+    with django_capture_on_commit_callbacks(execute=True):
+        order_services.order_cancel(user=clerk, order=order, reason="不要了")
+    assert _daily() == _daily_from_lines()
+
+    incremental = set(SalesDaily.objects.values_list(
+        "day", "department_id", "territory_id", "manager_id", "cartons", "amount", "orders"))
+    services.sales_summary_rebuild()
+    assert incremental == set(SalesDaily.objects.values_list(
+        "day", "department_id", "territory_id", "manager_id", "cartons", "amount", "orders"))
