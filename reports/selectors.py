@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -526,3 +527,79 @@ def grades_overview(*, user, query) -> dict:
     return {"month": month, "formats": formats, "by_group": by_group,
             "months": list(GradeSnapshot.objects.order_by("-month")
                            .values_list("month", flat=True).distinct()[:24])}
+
+
+# --- The network: store counts by status, churn rate, Pareto per manager ---------------
+
+PARETO_SHARE = Decimal("0.8")
+_NETWORK_COLUMN = {"territory": "territory_id", "manager": "manager_id",
+                   "business_format": "business_format"}
+
+
+def store_status_counts(*, user, group_by: str, month: date) -> list[dict]:
+    """Stores per status by their current territory, manager or format, and the stores
+    added in the month (created in it, local time)."""
+    column = _NETWORK_COLUMN[group_by]
+    first = timezone.make_aware(datetime.combine(month, time.min))
+    after = timezone.make_aware(datetime.combine(add_months(month, 1), time.min))
+    counts = (customers_visible_to(user).values(column).annotate(
+        new=Count("pk", filter=Q(created_at__gte=first, created_at__lt=after)),
+        **{status: Count("pk", filter=Q(status=status)) for status in CustomerStatus.values})
+        .order_by())
+    rows = list(counts)
+    labels = _labels(group_by, [row[column] for row in rows])
+    result = [{"key": row[column], "label": labels.get(row[column], ""), "new": row["new"],
+               **{status: row[status] for status in CustomerStatus.values}} for row in rows]
+    result.sort(key=lambda row: (-row[CustomerStatus.ACTIVE], str(row["label"])))
+    return result
+
+
+def churn_rates(*, user, group_by: str, month: date) -> list[dict]:
+    """Monthly churn: of the stores that bought in the month before (filed under that
+    month's owner), those that bought nothing in this month, as a share of them."""
+    column = _NETWORK_COLUMN[group_by]
+    bought_now = SalesMonthly.objects.filter(month=month).values("customer_id")
+    rows = list(sales_visible_to(user).filter(month=add_months(month, -1)).values(column)
+                .annotate(active=Count("customer_id", distinct=True),
+                          stopped=Count("customer_id", distinct=True,
+                                        filter=~Q(customer_id__in=bought_now)))
+                .order_by())
+    labels = _labels(group_by, [row[column] for row in rows])
+    result = [{"key": row[column], "label": labels.get(row[column], ""),
+               "active": row["active"], "stopped": row["stopped"],
+               "rate": share_percent(row["stopped"], row["active"])} for row in rows]
+    result.sort(key=lambda row: (-row["stopped"], str(row["label"])))
+    return result
+
+
+def pareto_by_manager(*, user, month: date) -> list[dict]:
+    """Per manager (filed for the month): how many of their stores, largest first, make
+    80 % of their purchases in the month."""
+    per_store = (sales_visible_to(user).filter(month=month)
+                 .values("manager_id", "customer_id").annotate(bought=Sum("amount"))
+                 .order_by())
+    inner, params = per_store.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            SELECT manager_id, count(*), sum(bought),
+                   count(*) FILTER (WHERE running - bought < %s * total)
+            FROM (SELECT manager_id, bought,
+                         sum(bought) OVER (PARTITION BY manager_id ORDER BY bought DESC,
+                                           customer_id ROWS UNBOUNDED PRECEDING) AS running,
+                         sum(bought) OVER (PARTITION BY manager_id) AS total
+                  FROM ({inner}) s WHERE bought > 0) r
+            GROUP BY manager_id""", [PARETO_SHARE, *params])
+        found = cursor.fetchall()
+    labels = _labels("manager", [row[0] for row in found])
+    rows = [{"key": key, "label": labels.get(key, ""), "stores": stores, "amount": amount,
+             "top_stores": top, "top_share": share_percent(top, stores)}
+            for key, stores, amount, top in found]
+    rows.sort(key=lambda row: (-row["amount"], str(row["label"])))
+    return rows
+
+
+def network_overview(*, user, group_by: str, month: date) -> dict:
+    return {"month": month,
+            "status": store_status_counts(user=user, group_by=group_by, month=month),
+            "churn": churn_rates(user=user, group_by=group_by, month=month),
+            "pareto": pareto_by_manager(user=user, month=month)}
