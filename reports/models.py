@@ -65,12 +65,18 @@ class SalesMonthly(models.Model):
 
 
 class RollupLevel(models.IntegerChoices):
-    """Which columns a SalesRollup row keeps; the others are summed over (blank)."""
+    """Which columns a SalesRollup row keeps besides month, department and territory; the
+    others are summed over (left blank)."""
 
-    OWNER = 0, _("owner columns")  # department, territory, manager, business format, network
-    BRAND = 1, _("brand")  # department, territory, business format, network, brand
-    PRICE_BAND = 2, _("price band")  # ... and price band instead of brand
-    BRAND_BAND = 3, _("brand and price band")  # ... brand and price band
+    OWNER = 0, _("owner columns")  # manager, business format, network
+    BRAND = 1, _("brand")  # business format, network, brand
+    PRICE_BAND = 2, _("price band")  # business format, network, price band
+    BRAND_BAND = 3, _("brand and price band")  # business format, network, both
+    PLACE = 4, _("territory")  # nothing more
+    PLACE_FORMAT = 5, _("business format")
+    PLACE_NETWORK = 6, _("network")
+    PLACE_BRAND = 7, _("territory and brand")
+    PLACE_BAND = 8, _("territory and price band")
 
 
 class _OwnerSums(models.Model):

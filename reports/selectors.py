@@ -165,12 +165,20 @@ def sales_filtered(*, user, query: SalesQuery) -> QuerySet[SalesMonthly]:
 
 # --- The rollup: department- and company-wide figures without the per-store rows ---------
 
-_PLACE = {"month", "department", "territory", "business_format", "network"}
+_PLACE = {"month", "department", "territory"}
+_OUTLET = _PLACE | {"business_format", "network"}
+# The levels of the rollup and their columns, smallest first: a query reads the first
+# level that has every column it groups or filters by.
 ROLLUP_COLUMNS = {
-    RollupLevel.OWNER: _PLACE | {"manager"},
-    RollupLevel.BRAND: _PLACE | {"brand"},
-    RollupLevel.PRICE_BAND: _PLACE | {"price_band"},
-    RollupLevel.BRAND_BAND: _PLACE | {"brand", "price_band"},
+    RollupLevel.PLACE: _PLACE,
+    RollupLevel.PLACE_NETWORK: _PLACE | {"network"},
+    RollupLevel.PLACE_BAND: _PLACE | {"price_band"},
+    RollupLevel.PLACE_FORMAT: _PLACE | {"business_format"},
+    RollupLevel.PLACE_BRAND: _PLACE | {"brand"},
+    RollupLevel.PRICE_BAND: _OUTLET | {"price_band"},
+    RollupLevel.BRAND: _OUTLET | {"brand"},
+    RollupLevel.BRAND_BAND: _OUTLET | {"brand", "price_band"},
+    RollupLevel.OWNER: _OUTLET | {"manager"},
 }
 
 

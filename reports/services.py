@@ -92,22 +92,41 @@ def _lock(cursor) -> None:
 
 _ROLLUP_KEY = ("level", "month", "department_id", "territory_id", "manager_id",
                "business_format", "network", "brand", "price_band")
-_PLACE = "month, department_id, territory_id, business_format, network"
-# GROUPING(manager_id, brand, price_band): a bit set for each column summed over.
-_LEVEL_SQL = (f"CASE GROUPING(manager_id, brand, price_band) WHEN 3 THEN {RollupLevel.OWNER} "
-              f"WHEN 5 THEN {RollupLevel.BRAND} WHEN 6 THEN {RollupLevel.PRICE_BAND} "
-              f"ELSE {RollupLevel.BRAND_BAND} END")
+_PLACE = "month, department_id, territory_id"
+# Each level's columns besides the place, and its GROUPING(manager_id, business_format,
+# network, brand, price_band): a bit set for each column summed over.
+_LEVELS = {
+    RollupLevel.OWNER: ("manager_id, business_format, network", 0b00011),
+    RollupLevel.BRAND: ("business_format, network, brand", 0b10001),
+    RollupLevel.PRICE_BAND: ("business_format, network, price_band", 0b10010),
+    RollupLevel.BRAND_BAND: ("business_format, network, brand, price_band", 0b10000),
+    RollupLevel.PLACE: ("", 0b11111),
+    RollupLevel.PLACE_FORMAT: ("business_format", 0b10111),
+    RollupLevel.PLACE_NETWORK: ("network", 0b11011),
+    RollupLevel.PLACE_BRAND: ("brand", 0b11101),
+    RollupLevel.PLACE_BAND: ("price_band", 0b11110),
+}
+_GROUPING = "GROUPING(manager_id, business_format, network, brand, price_band)"
+_LEVEL_SQL = "CASE {grouping} {cases} END".format(
+    grouping=_GROUPING, cases=" ".join(f"WHEN {bits} THEN {int(level)}"
+                                       for level, (_columns, bits) in _LEVELS.items()))
+_SETS = ", ".join(f"({_PLACE}{', ' + columns if columns else ''})"
+                  for columns, _bits in _LEVELS.values())
+
+
+def _kept(column: str, blank: str) -> str:
+    return f"CASE WHEN GROUPING({column}) = 0 THEN {column} ELSE {blank} END AS {column}"
+
+
 _ROLLUP_SELECT = f"""
-SELECT {_LEVEL_SQL} AS level, month, department_id, territory_id,
-       CASE WHEN GROUPING(manager_id) = 0 THEN manager_id END AS manager_id,
-       business_format, network,
-       coalesce(brand, '') AS brand, coalesce(price_band, 0) AS price_band,
+SELECT {_LEVEL_SQL} AS level, {_PLACE}, {_kept("manager_id", "NULL")},
+       {_kept("business_format", "''")}, {_kept("network", "''")},
+       {_kept("brand", "''")}, {_kept("price_band", "0")},
        {{sign}} * sum(cartons) AS cartons, {{sign}} * sum(amount) AS amount,
        {{sign}} * count(DISTINCT customer_id) AS stores
 FROM {SalesMonthly._meta.db_table}
 WHERE month = ANY(%(months)s) {{customer_filter}}
-GROUP BY GROUPING SETS (({_PLACE}, manager_id), ({_PLACE}, brand), ({_PLACE}, price_band),
-                        ({_PLACE}, brand, price_band))
+GROUP BY GROUPING SETS ({_SETS})
 """
 _ROLLUP_COLUMNS = ", ".join((*_ROLLUP_KEY, "cartons", "amount", "stores"))
 
