@@ -105,11 +105,11 @@ NETWORK_TABLES = {
                             row["closed"]]),
     "churn": (lambda: _("Monthly churn"),
               lambda: [_("Group"), _("Stores buying last month"), _("Stopped buying"),
-                       _("Churn rate %")],
+                       f"{_('Churn rate')} %"],
               lambda row: [str(row["label"]), row["active"], row["stopped"], row["rate"]]),
     "pareto": (lambda: _("Pareto per customer manager"),
                lambda: [_("Customer manager"), _("Stores buying"), _("Amount (yuan)"),
-                        _("Stores making 80 per cent of purchases"), _("Share of stores %")],
+                        _("Stores making 80 per cent of purchases"), f"{_('Share of stores')} %"],
                lambda row: [str(row["label"]), row["stores"], row["amount"],
                             row["top_stores"], row["top_share"]]),
 }
