@@ -169,20 +169,34 @@ INSERT INTO {SalesDaily._meta.db_table} (day, department_id, territory_id, manag
                                          cartons, amount, orders)
 SELECT o.order_date, s.department_id, s.territory_id, s.manager_id,
        sum(l.granted_cartons), sum(l.amount), count(DISTINCT o.id)
-FROM (SELECT DISTINCT month, customer_id, department_id, territory_id, manager_id
-      FROM {SalesMonthly._meta.db_table} m
-      WHERE month = ANY(%(months)s) {{cells_filter}}) s
+FROM {{stores}} s
 JOIN {Order._meta.db_table} o ON o.customer_id = s.customer_id
      AND o.order_date >= s.month AND o.order_date < s.month + interval '1 month'
 JOIN {OrderLine._meta.db_table} l ON l.order_id = o.id
 WHERE o.status = %(confirmed)s AND (l.granted_cartons > 0 OR l.amount <> 0)
 GROUP BY 1, 2, 3, 4
 """
+_OWNERS = f"""(SELECT DISTINCT month, customer_id, department_id, territory_id, manager_id
+      FROM {SalesMonthly._meta.db_table} WHERE month = ANY(%(months)s))"""
 # The (territory, manager) cells of the month's rows of some stores.
 _CELLS_SQL = f"""
 INSERT INTO daily_cells SELECT DISTINCT territory_id, manager_id
 FROM {SalesMonthly._meta.db_table}
 WHERE month = ANY(%(months)s) AND customer_id = ANY(%(customers)s)
+"""
+# Every store filed under those cells in the month, found through the (manager, month)
+# and (territory, month) indexes.
+_CELL_STORES_SQL = f"""
+CREATE TEMP TABLE daily_stores ON COMMIT DROP AS
+SELECT DISTINCT m.month, m.customer_id, m.department_id, m.territory_id, m.manager_id
+FROM daily_cells d
+JOIN {SalesMonthly._meta.db_table} m ON m.month = ANY(%(months)s) AND (
+     (d.manager_id IS NOT NULL AND m.manager_id = d.manager_id
+      AND m.territory_id IS NOT DISTINCT FROM d.territory_id)
+  OR (d.manager_id IS NULL AND d.territory_id IS NOT NULL AND m.manager_id IS NULL
+      AND m.territory_id = d.territory_id)
+  OR (d.manager_id IS NULL AND d.territory_id IS NULL AND m.manager_id IS NULL
+      AND m.territory_id IS NULL))
 """
 _IN_CELLS = """AND EXISTS (SELECT 1 FROM daily_cells d
     WHERE d.territory_id IS NOT DISTINCT FROM {table}.territory_id
@@ -197,7 +211,7 @@ def _month_days() -> str:
 def _daily_whole_months(cursor, params: dict) -> None:
     cursor.execute(f"DELETE FROM {SalesDaily._meta.db_table} WHERE {_month_days()}",
                    params)
-    cursor.execute(_DAILY_SQL.format(cells_filter=""), params)
+    cursor.execute(_DAILY_SQL.format(stores=_OWNERS), params)
 
 
 def _daily_cells(cursor, params: dict) -> None:
@@ -211,11 +225,14 @@ def _daily_refresh_cells(cursor, params: dict) -> None:
     """After: the days of the month of every owner the stores were or are filed under,
     summed again from their stores' orders (a manager's few hundred stores)."""
     cursor.execute(_CELLS_SQL, params)
+    cursor.execute("ANALYZE daily_cells")
     table = SalesDaily._meta.db_table
     cursor.execute(f"DELETE FROM {table} WHERE {_month_days()} "
                    + _IN_CELLS.format(table=table), params)
-    cursor.execute(_DAILY_SQL.format(cells_filter=_IN_CELLS.format(table="m")), params)
-    cursor.execute("DROP TABLE daily_cells")
+    cursor.execute(_CELL_STORES_SQL, params)
+    cursor.execute("ANALYZE daily_stores")
+    cursor.execute(_DAILY_SQL.format(stores="daily_stores"), params)
+    cursor.execute("DROP TABLE daily_cells, daily_stores")
 
 
 def _refresh(cursor, months: list[date], customer_ids: list[int] | None) -> int:
