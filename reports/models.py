@@ -77,6 +77,7 @@ class RollupLevel(models.IntegerChoices):
     PLACE_NETWORK = 6, _("network")
     PLACE_BRAND = 7, _("territory and brand")
     PLACE_BAND = 8, _("territory and price band")
+    PLACE_MANAGER = 9, _("territory and manager")
 
 
 class _OwnerSums(models.Model):

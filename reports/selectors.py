@@ -175,6 +175,7 @@ ROLLUP_COLUMNS = {
     RollupLevel.PLACE_BAND: _PLACE | {"price_band"},
     RollupLevel.PLACE_FORMAT: _PLACE | {"business_format"},
     RollupLevel.PLACE_BRAND: _PLACE | {"brand"},
+    RollupLevel.PLACE_MANAGER: _PLACE | {"manager"},
     RollupLevel.PRICE_BAND: _OUTLET | {"price_band"},
     RollupLevel.BRAND: _OUTLET | {"brand"},
     RollupLevel.BRAND_BAND: _OUTLET | {"brand", "price_band"},

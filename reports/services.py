@@ -105,6 +105,7 @@ _LEVELS = {
     RollupLevel.PLACE_NETWORK: ("network", 0b11011),
     RollupLevel.PLACE_BRAND: ("brand", 0b11101),
     RollupLevel.PLACE_BAND: ("price_band", 0b11110),
+    RollupLevel.PLACE_MANAGER: ("manager_id", 0b01111),
 }
 _GROUPING = "GROUPING(manager_id, business_format, network, brand, price_band)"
 _LEVEL_SQL = "CASE {grouping} {cases} END".format(
