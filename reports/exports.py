@@ -94,3 +94,29 @@ def morning_xlsx(morning: dict, table: str):
     return xlsx_rows_response(title=title(), headers=headers(),
                               rows=[cells(row) for row in morning[table]],
                               filename=f"morning-{table}-{morning['today']:%Y%m%d}")
+
+
+# The network tables of the grades page: title, headers, and the cells of one row.
+NETWORK_TABLES = {
+    "status": (lambda: _("Stores by status"),
+               lambda: [_("Group"), _("New this month"), _("Active"), _("Suspended"),
+                        _("Closed")],
+               lambda row: [str(row["label"]), row["new"], row["active"], row["suspended"],
+                            row["closed"]]),
+    "churn": (lambda: _("Monthly churn"),
+              lambda: [_("Group"), _("Stores buying last month"), _("Stopped buying"),
+                       f"{_('Churn rate')} %"],
+              lambda row: [str(row["label"]), row["active"], row["stopped"], row["rate"]]),
+    "pareto": (lambda: _("Pareto per customer manager"),
+               lambda: [_("Customer manager"), _("Stores buying"), _("Amount (yuan)"),
+                        _("Stores making 80 per cent of purchases"), f"{_('Share of stores')} %"],
+               lambda row: [str(row["label"]), row["stores"], row["amount"],
+                            row["top_stores"], row["top_share"]]),
+}
+
+
+def network_xlsx(network: dict, table: str):
+    title, headers, cells = NETWORK_TABLES[table]
+    return xlsx_rows_response(title=title(), headers=headers(),
+                              rows=[cells(row) for row in network[table]],
+                              filename=f"network-{table}-{network['month']:%Y%m}")

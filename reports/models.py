@@ -15,19 +15,23 @@ from phone_orders.models import PriceBand
 class SalesMonthly(models.Model):
     """Confirmed purchases of one store in one month, per brand and price band, filed under
     whoever held the store in that month (its territory, manager, department, business
-    format and network at the month's end)."""
+    format and network at the month's end). No database foreign keys: their checks, deferred
+    to the commit, cost a rebuild minutes at a million stores; deletes still cascade or
+    clear through the ORM."""
 
     month = models.DateField(_("month"), help_text=_("First day of the month."))
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+",
-                                 db_index=False, verbose_name=_("customer"))
+                                 db_index=False, db_constraint=False,
+                                 verbose_name=_("customer"))
     department = models.ForeignKey(Department, on_delete=models.SET_NULL, null=True,
-                                   related_name="+", db_index=False,
+                                   related_name="+", db_index=False, db_constraint=False,
                                    verbose_name=_("department"))
     territory = models.ForeignKey(Territory, on_delete=models.SET_NULL, null=True,
-                                  related_name="+", db_index=False,
+                                  related_name="+", db_index=False, db_constraint=False,
                                   verbose_name=_("territory"))
     manager = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+",
-                                db_index=False, verbose_name=_("customer manager"))
+                                db_index=False, db_constraint=False,
+                                verbose_name=_("customer manager"))
     business_format = models.CharField(_("business format"), max_length=20,
                                        choices=BusinessFormat.choices, blank=True)
     network = models.CharField(_("network"), max_length=10, choices=Network.choices,
@@ -59,6 +63,98 @@ class SalesMonthly(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.customer_id} {self.brand} {self.amount}"
+
+
+class RollupLevel(models.IntegerChoices):
+    """Which columns a SalesRollup row keeps besides month, department and territory; the
+    others are summed over (left blank)."""
+
+    OWNER = 0, _("owner columns")  # manager, business format, network
+    BRAND = 1, _("brand")  # business format, network, brand
+    PRICE_BAND = 2, _("price band")  # business format, network, price band
+    BRAND_BAND = 3, _("brand and price band")  # business format, network, both
+    PLACE = 4, _("territory")  # nothing more
+    PLACE_FORMAT = 5, _("business format")
+    PLACE_NETWORK = 6, _("network")
+    PLACE_BRAND = 7, _("territory and brand")
+    PLACE_BAND = 8, _("territory and price band")
+    PLACE_MANAGER = 9, _("territory and manager")
+
+
+class _OwnerSums(models.Model):
+    """Sums filed under an owner, by plain ids (no foreign key: a summed row is a figure,
+    not a reference)."""
+
+    department_id = models.IntegerField(_("department"), null=True)
+    territory_id = models.IntegerField(_("territory"), null=True)
+    manager_id = models.IntegerField(_("customer manager"), null=True)
+    cartons = models.BigIntegerField(_("cartons"), default=0)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=16, decimal_places=2,
+                                 default=Decimal("0"))
+
+    class Meta:
+        abstract = True
+
+
+class SalesRollup(_OwnerSums):
+    """The sales summary summed over the stores, for department- and company-wide reports:
+    one row per month and combination of the level's columns (the other columns left
+    blank: manager NULL, brand '', price band 0), with the number of distinct stores that
+    bought in it that month. Each store files a month under one owner, so the stores of
+    several rows of a month add up exactly as long as brand and price band are not summed
+    over (hence one level per combination of the two). Kept by reports.services together
+    with SalesMonthly, from it."""
+
+    level = models.PositiveSmallIntegerField(_("level"), choices=RollupLevel.choices)
+    month = models.DateField(_("month"))
+    business_format = models.CharField(_("business format"), max_length=20, blank=True)
+    network = models.CharField(_("network"), max_length=10, blank=True)
+    brand = models.CharField(_("brand"), max_length=50, blank=True)
+    price_band = models.PositiveSmallIntegerField(_("price band"), default=0)
+    stores = models.IntegerField(_("stores"), default=0)
+
+    class Meta:
+        verbose_name = _("sales rollup")
+        verbose_name_plural = _("sales rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "month", "department_id", "territory_id", "manager_id",
+                        "business_format", "network", "brand", "price_band"],
+                name="uniq_sales_rollup", nulls_distinct=False),
+        ]
+        # Company-wide reads use the unique index (level, month, ...); these serve the
+        # department and territory scopes.
+        indexes = [
+            models.Index(fields=["department_id", "level", "month"],
+                         name="sales_rollup_department"),
+            models.Index(fields=["territory_id", "level", "month"],
+                         name="sales_rollup_territory"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} L{self.level} {self.amount}"
+
+
+class SalesDaily(_OwnerSums):
+    """Confirmed purchases of one day summed per owner (department, territory, manager, as
+    filed for the month in SalesMonthly): the morning view's month to date and its
+    comparisons without reading orders. Kept by reports.services with SalesMonthly."""
+
+    day = models.DateField(_("day"))
+    orders = models.IntegerField(_("orders"), default=0)
+
+    class Meta:
+        verbose_name = _("daily sales")
+        verbose_name_plural = _("daily sales")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "department_id", "territory_id",
+                                            "manager_id"],
+                                    name="uniq_sales_daily", nulls_distinct=False),
+        ]
+        indexes = [models.Index(fields=["manager_id", "day"], name="sales_daily_manager")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.amount}"
 
 
 # --- Targets and the monthly evaluation (考核) ------------------------------------------

@@ -1,11 +1,13 @@
 """Every figure the reports show, each scoped to what the user may see."""
 
 import calendar
+import dataclasses
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +39,6 @@ from phone_orders.models import (
     CallOutcome,
     CallRecord,
     CycleSupply,
-    Order,
     OrderLine,
     OrderStatus,
     PriceBand,
@@ -48,7 +49,7 @@ from phone_orders.services import cycle_start_for
 from visits.selectors import plan_vs_actual, stats_managers
 
 from .forms import SALES_CODE_FILTERS, SALES_FILTERS, SALES_GROUPS, STORE_GROUP, SalesQuery
-from .models import SalesMonthly
+from .models import RollupLevel, SalesDaily, SalesMonthly, SalesRollup
 from .services import add_months
 
 CENT = Decimal("0.01")
@@ -99,21 +100,24 @@ def home_figures(*, user, today: date) -> dict:
 
 # --- Sales, from the monthly summary ---------------------------------------------------
 
-def sales_visible_to(user) -> QuerySet[SalesMonthly]:
+def _scoped_by_owner(rows: QuerySet, user, *, managers: bool = True) -> QuerySet:
     """Summary rows scoped by the owner filed on each month (not by today's owner): a
     manager sees the months they held, a clerk their territories' months, a supervisor
     the department's, an admin all."""
-    rows = SalesMonthly.objects.all()
     if access.is_admin(user):
         return rows
     if access.is_supervisor(user):
         return rows.filter(department_id=user.department_id) if user.department_id \
             else rows.none()
-    if access.is_manager(user):
+    if access.is_manager(user) and managers:
         return rows.filter(manager_id=user.pk)
     if access.is_clerk(user):
         return rows.filter(territory_id__in=user.territories.values("pk"))
     return rows.none()
+
+
+def sales_visible_to(user) -> QuerySet[SalesMonthly]:
+    return _scoped_by_owner(SalesMonthly.objects.all(), user)
 
 
 _GROUP_COLUMN = {"month": "month", "department": "department_id",
@@ -159,6 +163,82 @@ def sales_filtered(*, user, query: SalesQuery) -> QuerySet[SalesMonthly]:
     return rows
 
 
+# --- The rollup: department- and company-wide figures without the per-store rows ---------
+
+_PLACE = {"month", "department", "territory"}
+_OUTLET = _PLACE | {"business_format", "network"}
+# The levels of the rollup and their columns, smallest first: a query reads the first
+# level that has every column it groups or filters by.
+ROLLUP_COLUMNS = {
+    RollupLevel.PLACE: _PLACE,
+    RollupLevel.PLACE_NETWORK: _PLACE | {"network"},
+    RollupLevel.PLACE_BAND: _PLACE | {"price_band"},
+    RollupLevel.PLACE_FORMAT: _PLACE | {"business_format"},
+    RollupLevel.PLACE_BRAND: _PLACE | {"brand"},
+    RollupLevel.PLACE_MANAGER: _PLACE | {"manager"},
+    RollupLevel.PRICE_BAND: _OUTLET | {"price_band"},
+    RollupLevel.BRAND: _OUTLET | {"brand"},
+    RollupLevel.BRAND_BAND: _OUTLET | {"brand", "price_band"},
+    RollupLevel.OWNER: _OUTLET | {"manager"},
+}
+
+
+def _scope_column(user) -> str | None:
+    if access.is_supervisor(user):
+        return "department"
+    if access.is_clerk(user):
+        return "territory"
+    return None
+
+
+def rollup_level(*, user, query: SalesQuery) -> int | None:
+    """The level of the rollup that answers this query exactly, or None: the per-store
+    table (the store level, a manager's own figures, and a manager crossed with a brand or
+    price band). A level is only used with brand and price band summed over exactly when
+    the query does not name them, so that its stores add up."""
+    if query.group_by == STORE_GROUP or not (access.is_admin(user)
+                                             or _scope_column(user)):
+        return None
+    wanted = {query.group_by, *(name for name, value in query.filters.items()
+                                if value is not None)}
+    scope = _scope_column(user) if not access.is_admin(user) else None
+    wanted |= {scope} if scope else set()
+    for level, columns in ROLLUP_COLUMNS.items():
+        if ({"brand", "price_band"} & columns) == ({"brand", "price_band"} & wanted) \
+                and wanted <= columns:
+            return level
+    return None
+
+
+def rollup_visible_to(user) -> QuerySet[SalesRollup]:
+    """The rollup rows of the user's scope (admins, supervisors and clerks only)."""
+    return _scoped_by_owner(SalesRollup.objects.all(), user, managers=False)
+
+
+def _summed(*, user, query: SalesQuery) -> tuple[QuerySet, dict, bool]:
+    """The rows to sum (rollup or per-store), the sums, and whether `stores` is an average
+    per month (several months summed from the rollup; see the README)."""
+    level = rollup_level(user=user, query=query)
+    if level is None:
+        return (sales_filtered(user=user, query=query),
+                {"cartons": Sum("cartons"), "amount": Sum("amount"),
+                 "stores": Count("customer_id", distinct=True)}, False)
+    rows = rollup_visible_to(user).filter(level=level, month__gte=query.first,
+                                          month__lte=query.last)
+    for name in (*SALES_FILTERS, *SALES_CODE_FILTERS):
+        if query.filters.get(name) is not None:
+            rows = rows.filter(**{_GROUP_COLUMN[name]: query.filters[name]})
+    averaged = query.months > 1 and query.group_by != "month"
+    return rows, {"cartons": Sum("cartons"), "amount": Sum("amount"),
+                  "stores": Sum("stores")}, averaged
+
+
+def _stores(stores, query: SalesQuery, averaged: bool) -> int:
+    if not averaged:
+        return stores or 0
+    return int((Decimal(stores or 0) / query.months).quantize(Decimal(1), ROUND_HALF_UP))
+
+
 # The store level lists the largest stores of the scope, not every one of a million.
 STORE_ROWS = 500
 
@@ -168,12 +248,10 @@ def sales_rows(*, user, query: SalesQuery, keys: list | None = None) -> list[dic
     order, the other groupings largest first (stores: the largest STORE_ROWS); `keys`
     keeps only those groups."""
     column = _GROUP_COLUMN[query.group_by]
-    rows = sales_filtered(user=user, query=query)
+    rows, sums, averaged = _summed(user=user, query=query)
     if keys is not None:
         rows = rows.filter(**{f"{column}__in": keys})
-    totals = (rows.values(column)
-              .annotate(cartons=Sum("cartons"), amount=Sum("amount"),
-                        stores=Count("customer_id", distinct=True)))
+    totals = rows.values(column).annotate(**sums)
     if query.group_by == STORE_GROUP:
         totals = totals.order_by("-amount", column)[:STORE_ROWS]
     else:
@@ -183,18 +261,23 @@ def sales_rows(*, user, query: SalesQuery, keys: list | None = None) -> list[dic
     rows = [{"key": row[column], "label": labels.get(row[column], ""),
              "cartons": row["cartons"], "amount": row["amount"],
              "average_price": average_price(row["amount"], row["cartons"]),
-             "stores": row["stores"]} for row in totals]
+             "stores": _stores(row["stores"], query, averaged)} for row in totals]
     if query.group_by != "month":
         rows.sort(key=lambda row: (-row["amount"], str(row["label"])))
     return rows
 
 
 def sales_total(*, user, query: SalesQuery) -> dict:
-    total = sales_filtered(user=user, query=query).aggregate(
-        cartons=Sum("cartons"), amount=Sum("amount"),
-        stores=Count("customer_id", distinct=True))
+    """The sums of every group; the rollup level is chosen without the grouping (its stores
+    must not be summed over brands or price bands)."""
+    if query.group_by != STORE_GROUP:
+        query = dataclasses.replace(query, group_by="month")
+    rows, sums, _averaged = _summed(user=user, query=query)
+    total = rows.aggregate(**sums)
     cartons, amount = total["cartons"] or 0, total["amount"] or Decimal("0")
-    return {"cartons": cartons, "amount": amount, "stores": total["stores"],
+    return {"cartons": cartons, "amount": amount,
+            "stores": _stores(total["stores"], query, query.months > 1
+                              and rollup_level(user=user, query=query) is not None),
             "average_price": average_price(amount, cartons)}
 
 
@@ -304,13 +387,16 @@ def _same_days(month_first: date, today: date, months_back: int) -> tuple[date, 
     return first, first.replace(day=last_day)
 
 
-def _purchases_between(customers, first: date, last: date) -> dict:
-    totals = Order.objects.filter(
-        customer__in=customers, status=OrderStatus.CONFIRMED, order_date__gte=first,
-        order_date__lte=last).aggregate(amount=Sum("total_amount"),
-                                         cartons=Sum("granted_cartons"), orders=Count("pk"))
+def daily_visible_to(user) -> QuerySet[SalesDaily]:
+    return _scoped_by_owner(SalesDaily.objects.all(), user)
+
+
+def _purchases_between(user, first: date, last: date) -> dict:
+    """Confirmed purchases of some days, from the daily summary (never the orders)."""
+    totals = daily_visible_to(user).filter(day__gte=first, day__lte=last).aggregate(
+        amount=Sum("amount"), cartons=Sum("cartons"), orders=Sum("orders"))
     return {"first": first, "last": last, "amount": totals["amount"] or Decimal("0"),
-            "cartons": totals["cartons"] or 0, "orders": totals["orders"]}
+            "cartons": totals["cartons"] or 0, "orders": totals["orders"] or 0}
 
 
 def _person(user) -> dict:
@@ -368,9 +454,9 @@ def morning_figures(*, user, today: date) -> dict:
               .select_related("product").order_by("product__code")]
 
     this_month = today.replace(day=1)
-    month_to_date = _purchases_between(customers, this_month, today)
-    last_month = _purchases_between(customers, *_same_days(this_month, today, 1))
-    last_year = _purchases_between(customers, *_same_days(this_month, today, 12))
+    month_to_date = _purchases_between(user, this_month, today)
+    last_month = _purchases_between(user, *_same_days(this_month, today, 1))
+    last_year = _purchases_between(user, *_same_days(this_month, today, 12))
     for earlier in (last_month, last_year):
         earlier["change"] = change_percent(month_to_date["amount"], earlier["amount"])
     return {
@@ -450,3 +536,79 @@ def grades_overview(*, user, query) -> dict:
     return {"month": month, "formats": formats, "by_group": by_group,
             "months": list(GradeSnapshot.objects.order_by("-month")
                            .values_list("month", flat=True).distinct()[:24])}
+
+
+# --- The network: store counts by status, churn rate, Pareto per manager ---------------
+
+PARETO_SHARE = Decimal("0.8")
+_NETWORK_COLUMN = {"territory": "territory_id", "manager": "manager_id",
+                   "business_format": "business_format"}
+
+
+def store_status_counts(*, user, group_by: str, month: date) -> list[dict]:
+    """Stores per status by their current territory, manager or format, and the stores
+    added in the month (created in it, local time)."""
+    column = _NETWORK_COLUMN[group_by]
+    first = timezone.make_aware(datetime.combine(month, time.min))
+    after = timezone.make_aware(datetime.combine(add_months(month, 1), time.min))
+    counts = (customers_visible_to(user).values(column).annotate(
+        new=Count("pk", filter=Q(created_at__gte=first, created_at__lt=after)),
+        **{status: Count("pk", filter=Q(status=status)) for status in CustomerStatus.values})
+        .order_by())
+    rows = list(counts)
+    labels = _labels(group_by, [row[column] for row in rows])
+    result = [{"key": row[column], "label": labels.get(row[column], ""), "new": row["new"],
+               **{status: row[status] for status in CustomerStatus.values}} for row in rows]
+    result.sort(key=lambda row: (-row[CustomerStatus.ACTIVE], str(row["label"])))
+    return result
+
+
+def churn_rates(*, user, group_by: str, month: date) -> list[dict]:
+    """Monthly churn: of the stores that bought in the month before (filed under that
+    month's owner), those that bought nothing in this month, as a share of them."""
+    column = _NETWORK_COLUMN[group_by]
+    bought_now = SalesMonthly.objects.filter(month=month).values("customer_id")
+    rows = list(sales_visible_to(user).filter(month=add_months(month, -1)).values(column)
+                .annotate(active=Count("customer_id", distinct=True),
+                          stopped=Count("customer_id", distinct=True,
+                                        filter=~Q(customer_id__in=bought_now)))
+                .order_by())
+    labels = _labels(group_by, [row[column] for row in rows])
+    result = [{"key": row[column], "label": labels.get(row[column], ""),
+               "active": row["active"], "stopped": row["stopped"],
+               "rate": share_percent(row["stopped"], row["active"])} for row in rows]
+    result.sort(key=lambda row: (-row["stopped"], str(row["label"])))
+    return result
+
+
+def pareto_by_manager(*, user, month: date) -> list[dict]:
+    """Per manager (filed for the month): how many of their stores, largest first, make
+    80 % of their purchases in the month."""
+    per_store = (sales_visible_to(user).filter(month=month)
+                 .values("manager_id", "customer_id").annotate(bought=Sum("amount"))
+                 .order_by())
+    inner, params = per_store.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            SELECT manager_id, count(*), sum(bought),
+                   count(*) FILTER (WHERE running - bought < %s * total)
+            FROM (SELECT manager_id, bought,
+                         sum(bought) OVER (PARTITION BY manager_id ORDER BY bought DESC,
+                                           customer_id ROWS UNBOUNDED PRECEDING) AS running,
+                         sum(bought) OVER (PARTITION BY manager_id) AS total
+                  FROM ({inner}) s WHERE bought > 0) r
+            GROUP BY manager_id""", [PARETO_SHARE, *params])
+        found = cursor.fetchall()
+    labels = _labels("manager", [row[0] for row in found])
+    rows = [{"key": key, "label": labels.get(key, ""), "stores": stores, "amount": amount,
+             "top_stores": top, "top_share": share_percent(top, stores)}
+            for key, stores, amount, top in found]
+    rows.sort(key=lambda row: (-row["amount"], str(row["label"])))
+    return rows
+
+
+def network_overview(*, user, group_by: str, month: date) -> dict:
+    return {"month": month,
+            "status": store_status_counts(user=user, group_by=group_by, month=month),
+            "churn": churn_rates(user=user, group_by=group_by, month=month),
+            "pareto": pareto_by_manager(user=user, month=month)}

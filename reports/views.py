@@ -14,6 +14,7 @@ from crm_project.errors import BusinessError
 
 from . import charts, exports, forms, selectors
 from .selectors import home_figures
+from .services import add_months, month_start
 
 
 @login_required
@@ -101,22 +102,32 @@ def _grade_query(request):
 @login_required
 def grades_view(request):
     """Grades and network: grade x business format (客户等级分类表), grades by territory or
-    manager this month against last, and the month's upgrades and downgrades."""
+    manager this month against last, the month's upgrades and downgrades, stores by
+    status, monthly churn and the Pareto view per manager."""
     query = _grade_query(request)
     report = selectors.grades_overview(user=request.user, query=query)
     changes = Paginator(selectors.grade_changes(user=request.user, month=report["month"]), 50)
     return render(request, "reports/grades.html", {
         "query": query, "report": report, "groups": forms.GRADE_GROUPS,
+        "network": _network(request, query, report),
         "grades": selectors.GRADES,
         "page_obj": changes.get_page(request.GET.get("page")),
         "chart": charts.grades_chart(report),
     })
 
 
+def _network(request, query, report) -> dict:
+    """Store counts by status, churn and Pareto of the page's month (or last month)."""
+    month = report["month"] or add_months(month_start(timezone.localdate()), -1)
+    return selectors.network_overview(user=request.user, group_by=query.group_by, month=month)
+
+
 @login_required
 def grades_export_view(request, table: str):
     query = _grade_query(request)
     report = selectors.grades_overview(user=request.user, query=query)
+    if table in exports.NETWORK_TABLES:
+        return exports.network_xlsx(_network(request, query, report), table)
     if table == "changes":
         return exports.grade_changes_xlsx(
             selectors.grade_changes(user=request.user, month=report["month"]))

@@ -8,6 +8,6 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reports", "0002_targets_and_scorecards")]
+    dependencies = [("reports", "0006_targets_and_scorecards")]
 
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

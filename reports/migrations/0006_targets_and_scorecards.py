@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0006_leaner_indexes'),
-        ('reports', '0001_sales_monthly'),
+        ('reports', '0005_sales_rollup_place_levels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

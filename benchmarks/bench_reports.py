@@ -1,0 +1,296 @@
+"""The reports at scale: summaries built from scratch, one day's orders applied, and each
+report call timed over many requests against the same query answered from order lines.
+
+Builds once (cached; a marker table says so) BENCH_REPORT_STORES stores (default
+1,000,000) in 10 departments, one territory per 5,000 stores and ten managers per
+territory, with BENCH_REPORT_MONTHS months (default 12) of confirmed orders (one a month
+per store, 3 lines of 40 SKUs in 20 brands), all in set-wise SQL.
+"""
+
+import os
+import resource
+import statistics
+import time
+from datetime import date, timedelta
+
+STORES = int(os.environ.get("BENCH_REPORT_STORES", "1000000"))
+MONTHS = int(os.environ.get("BENCH_REPORT_MONTHS", "12"))
+REQUESTS = int(os.environ.get("BENCH_REPORT_REQUESTS", "200"))
+RAW_REPEATS = int(os.environ.get("BENCH_REPORT_RAW_REPEATS", "3"))
+# BENCH_REPORT_REBUILD=0 keeps the summaries of an earlier run (skips the from-scratch time).
+REBUILD = os.environ.get("BENCH_REPORT_REBUILD", "1") != "0"
+MARKER = "reports_bench"
+TARGET_MS = 300
+
+
+def _cursor():
+    from django.db import connection
+
+    return connection.cursor()
+
+
+def built(stores: int, months: int) -> bool:
+    with _cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_marker (name text PRIMARY KEY, "
+                       "stores integer, built_on date)")
+        cursor.execute("SELECT stores, built_on FROM bench_marker WHERE name = %s", [MARKER])
+        row = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM customers_customer WHERE code LIKE 'R%'")
+        present = cursor.fetchone()[0]
+    return row is not None and row[0] == stores * 100 + months and present == stores
+
+
+def build(stdout, *, today: date) -> None:
+    from reports.services import add_months, month_start
+
+    started = time.perf_counter()
+    territories = max(1, STORES // 5000)
+    first = add_months(month_start(today), 1 - MONTHS)
+    with _cursor() as cursor:
+        cursor.execute("DELETE FROM bench_marker WHERE name = %s", [MARKER])
+        cursor.execute("""TRUNCATE phone_orders_orderline, phone_orders_orderevent,
+            phone_orders_order, reports_salesmonthly, reports_salesrollup CASCADE""")
+        cursor.execute("DELETE FROM customers_customer WHERE code LIKE 'R%'")
+        cursor.execute("""INSERT INTO customers_department (code, name)
+            SELECT 'RD' || i, '报表部' || i FROM generate_series(0, 9) i
+            ON CONFLICT (code) DO NOTHING""", [])
+        cursor.execute("""INSERT INTO customers_territory (code, name, department_id)
+            SELECT 'RT' || lpad(i::text, 4, '0'), '报表片区' || i,
+                   (SELECT id FROM customers_department WHERE code = 'RD' || (i %% 10))
+            FROM generate_series(0, %s - 1) i ON CONFLICT (code) DO NOTHING""",
+                       [territories])
+        cursor.execute("""INSERT INTO customers_user (password, is_superuser, username,
+                first_name, last_name, email, is_staff, is_active, date_joined, role,
+                employee_no, phone, department_id)
+            SELECT '!', false, 'rep_mgr' || i, '员' || i, '李', '', false, true, now(),
+                   'manager', '', '', (SELECT id FROM customers_department
+                                       WHERE code = 'RD' || ((i / 10) %% 10))
+            FROM generate_series(0, %s - 1) i ON CONFLICT (username) DO NOTHING""",
+                       [territories * 10])
+        cursor.execute("""INSERT INTO customers_user (password, is_superuser, username,
+                first_name, last_name, email, is_staff, is_active, date_joined, role,
+                employee_no, phone, department_id)
+            VALUES ('!', true, 'rep_admin', '', '', '', true, true, now(), 'admin', '', '',
+                    NULL),
+                   ('!', false, 'rep_supervisor', '', '', '', false, true, now(),
+                    'supervisor', '', '', (SELECT id FROM customers_department
+                                           WHERE code = 'RD0'))
+            ON CONFLICT (username) DO NOTHING""")
+        cursor.execute("""
+            CREATE TEMP TABLE rep_owner AS
+            SELECT t.id AS territory_id, m.id AS manager_id,
+                   substr(t.code, 3)::int * 10 + substr(m.username, 8)::int % 10 AS slot
+            FROM customers_territory t
+            JOIN customers_user m ON m.username LIKE 'rep_mgr%'
+                 AND substr(m.username, 8)::int / 10 = substr(t.code, 3)::int
+            WHERE t.code LIKE 'RT%'""")
+        cursor.execute("""
+            INSERT INTO customers_customer (code, name, name_initials, license_no, owner,
+                phone, address, business_format, network, territory_id, manager_id, status,
+                order_weekday, order_channel, settlement_method, delivery_method,
+                open_complaint_count, created_at, updated_at, legal_representative,
+                business_hours, shop_sign, facility_type, standard_class, delivery_time,
+                operator_background, education, family, personality, temperament, needs,
+                sales_structure, lawful_operation, price_compliance, new_product_listing,
+                payment_terms, grade)
+            SELECT 'R' || lpad(i::text, 11, '0'), '报表店' || i, 'bbd',
+                   'L' || lpad(i::text, 11, '0'), '张三', '', '报表路1号',
+                   (ARRAY['convenience', 'tobacco_liquor', 'supermarket', 'grocery',
+                          'entertainment', 'other'])[1 + i %% 6],
+                   CASE WHEN i %% 10 < 3 THEN 'rural' ELSE 'urban' END,
+                   o.territory_id, o.manager_id, 'active', 1 + i %% 6, 'phone',
+                   'electronic', 'door', 0, now(), now(),
+                   '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', ''
+            FROM generate_series(0, %s - 1) i
+            JOIN rep_owner o ON o.slot = (i / 500)""", [STORES])
+        cursor.execute("DROP TABLE rep_owner")
+        cursor.execute("""
+            INSERT INTO phone_orders_product (code, name, name_initials, brand, origin,
+                wholesale_price, retail_price, price_band, flavour, pack_type, pack_colour,
+                stick_size, is_scarce, default_quota, is_new, on_sale, created_at,
+                updated_at)
+            SELECT 'RP' || i, '报表烟' || i, '', '报表牌' || (i % 20), '湖南',
+                   (ARRAY[180, 85, 50, 25, 12])[1 + i % 5],
+                   (ARRAY[220, 100, 60, 30, 15])[1 + i % 5], 1 + i % 5, 'virginia',
+                   'hard', '', 'regular', false, 0, false, true, now(), now()
+            FROM generate_series(0, 39) i ON CONFLICT (code) DO NOTHING""")
+        cursor.execute("VACUUM ANALYZE customers_customer")
+        stdout.write(f"   built {STORES:,} stores in {time.perf_counter() - started:.0f} s\n")
+        for index in range(MONTHS):
+            month = add_months(first, index)
+            _orders_of(cursor, month, last_day=today)
+            stdout.write(f"   orders of {month:%Y-%m} ({time.perf_counter() - started:.0f} s)\n")
+            stdout.flush()
+        cursor.execute("VACUUM (FREEZE, ANALYZE) phone_orders_order")
+        cursor.execute("VACUUM (FREEZE, ANALYZE) phone_orders_orderline")
+        cursor.execute("INSERT INTO bench_marker VALUES (%s, %s, %s)",
+                       [MARKER, STORES * 100 + MONTHS, today])
+    stdout.write(f"   built {STORES:,} stores with {MONTHS} months of orders in "
+                 f"{time.perf_counter() - started:.0f} s\n")
+
+
+def _orders_of(cursor, month: date, *, last_day: date, stores_filter: str = "",
+               day: date | None = None) -> None:
+    """One confirmed order of 3 lines per store in the month (on a day of its own, up to
+    `last_day`), or only the stores ordering on `day`."""
+    when = ("(%(month)s::date + (c.id %% 28)::int)" if day is None else "%(day)s::date")
+    where = ("(%(month)s::date + (c.id %% 28)::int) <= %(last_day)s" if day is None
+             else "c.id %% 28 = %(slot)s")
+    params = {"month": month, "last_day": last_day, "day": day,
+              "slot": (day.day - 1) % 28 if day else 0}
+    cursor.execute(f"""
+        CREATE TEMP TABLE rep_new AS
+        WITH ins AS (
+            INSERT INTO phone_orders_order (customer_id, cycle_start, order_date, status,
+                channel, source, created_at, updated_at, confirmed_at, cancel_reason,
+                requested_cartons, granted_cartons, total_amount)
+            SELECT c.id, {when} - extract(isodow FROM {when})::int + 1, {when}, 'confirmed',
+                   'phone', 'import', now(), now(), now(), '', 0, 0, 0
+            FROM customers_customer c
+            WHERE c.code LIKE 'R%%' AND {where} {stores_filter}
+            RETURNING id, customer_id)
+        SELECT * FROM ins""", params)
+    cursor.execute("""
+        INSERT INTO phone_orders_orderline (order_id, product_id, requested_cartons,
+            granted_cartons, unit_price, amount, unmet_reason)
+        SELECT n.id, p.id, q, q, p.wholesale_price, q * p.wholesale_price, ''
+        FROM rep_new n
+        CROSS JOIN generate_series(0, 2) k
+        JOIN phone_orders_product p ON p.code = 'RP' || ((n.customer_id * 7 + k * 13) % 40)
+        CROSS JOIN LATERAL (SELECT 1 + (n.customer_id + k) % 5 AS q) qq""")
+    cursor.execute("DROP TABLE rep_new")
+
+
+def _ms(seconds: list[float]) -> tuple[float, float]:
+    ordered = sorted(seconds)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+def _raw_sql(group: str) -> str:
+    """The sales report from order lines: what the summaries save each page view."""
+    column = {"month": "date_trunc('month', o.order_date)", "territory": "c.territory_id",
+              "department": "t.department_id", "manager": "c.manager_id",
+              "brand": "p.brand", "price_band": "p.price_band",
+              "business_format": "c.business_format", "network": "c.network"}[group]
+    return f"""SELECT {column}, sum(l.granted_cartons), sum(l.amount),
+                      count(DISTINCT o.customer_id)
+               FROM phone_orders_order o JOIN phone_orders_orderline l ON l.order_id = o.id
+               JOIN phone_orders_product p ON p.id = l.product_id
+               JOIN customers_customer c ON c.id = o.customer_id
+               JOIN customers_territory t ON t.id = c.territory_id
+               WHERE o.status = 'confirmed' AND o.order_date >= %s AND o.order_date < %s
+               GROUP BY 1"""
+
+
+def run(stdout) -> None:
+    from django.test import Client
+    from django.utils import timezone
+
+    from customers.models import User
+    from reports import services
+
+    today = timezone.localdate()
+    if built(STORES, MONTHS):
+        stdout.write(f"   using the cached {STORES:,} stores x {MONTHS} months (bench_marker)\n")
+    else:
+        build(stdout, today=today)
+    with _cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM phone_orders_orderline")
+        lines = cursor.fetchone()[0]
+    stdout.write(f"   {lines:,} order lines\n")
+
+    started = time.perf_counter()
+    rows = services.sales_summary_rebuild() if REBUILD else 0
+    rebuild = time.perf_counter() - started
+    with _cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE reports_salesmonthly")
+        cursor.execute("VACUUM ANALYZE reports_salesrollup")
+        cursor.execute("SELECT count(*) FROM reports_salesrollup")
+        rollup_rows = cursor.fetchone()[0]
+    stdout.write(f"   summaries from scratch: {rebuild:6.1f} s ({rows:,} per-store rows, "
+                 f"{rollup_rows:,} rollup rows)\n")
+
+    this_month = services.month_start(today)
+    started = time.perf_counter()
+    services.sales_summary_refresh(months=[services.add_months(this_month, -1), this_month])
+    nightly = time.perf_counter() - started
+    stdout.write(f"   nightly refresh (2 months): {nightly:6.1f} s "
+                 f"{'ok' if nightly <= 60 else 'OVER TARGET'}\n")
+
+    from django.db import transaction
+
+    day = today + timedelta(days=1) if today.day < 28 else today
+    with transaction.atomic():
+        with _cursor() as cursor:  # the day's orders of an earlier run go first
+            cursor.execute("""DELETE FROM phone_orders_orderline WHERE order_id IN (
+                SELECT id FROM phone_orders_order WHERE order_date = %s)""", [day])
+            cursor.execute("DELETE FROM phone_orders_order WHERE order_date = %s", [day])
+            _orders_of(cursor, this_month, last_day=day, day=day)
+            cursor.execute("SELECT customer_id FROM phone_orders_order WHERE order_date = %s",
+                           [day])
+            pairs = {(row[0], this_month) for row in cursor.fetchall()}
+    started = time.perf_counter()
+    services.sales_summary_refresh_pairs(pairs=pairs)
+    one_day = time.perf_counter() - started
+    stdout.write(f"   one day's orders ({len(pairs):,} stores, whole month) applied: "
+                 f"{one_day:6.1f} s\n")
+    for size in (1, 200):
+        sample = set(sorted(pairs)[:size])
+        started = time.perf_counter()
+        services.sales_summary_refresh_pairs(pairs=sample)
+        stdout.write(f"   {size:,} store(s) refreshed (a confirm, a small import): "
+                     f"{(time.perf_counter() - started) * 1000:6.0f} ms\n")
+
+    admin = User.objects.get(username="rep_admin")
+    supervisor = User.objects.get(username="rep_supervisor")
+    first = services.add_months(this_month, -11)
+    span = {"from": f"{first:%Y-%m}", "to": f"{this_month:%Y-%m}"}
+    calls = [(f"sales {group}, admin, 12 months", admin, "/api/reports/sales/",
+              {"group_by": group, **span}, group)
+             for group in ("month", "department", "territory", "manager", "brand",
+                           "price_band", "business_format", "network")]
+    calls += [("sales territory, supervisor, 12 months", supervisor, "/api/reports/sales/",
+               {"group_by": "territory", **span}, None),
+              ("sales brand, admin, one month", admin, "/api/reports/sales/",
+               {"group_by": "brand", "from": f"{this_month:%Y-%m}",
+                "to": f"{this_month:%Y-%m}"}, None),
+              ("grades by territory, admin", admin, "/api/reports/grades/",
+               {"group_by": "territory"}, None),
+              ("grade changes, admin", admin, "/api/reports/grade-changes/", {}, None),
+              ("morning API, supervisor", supervisor, "/api/reports/morning/", {}, None),
+              ("morning page (home), supervisor", supervisor, "/", {}, None)]
+    clients = {}
+    worst = 0.0
+    for label, user, path, params, raw_group in calls:
+        client = clients.get(user.pk)
+        if client is None:
+            client = clients[user.pk] = Client()
+            client.force_login(user)
+        assert client.get(path, params).status_code == 200, (label, path)
+        seconds = []
+        for _ in range(REQUESTS):
+            started = time.perf_counter()
+            client.get(path, params)
+            seconds.append(time.perf_counter() - started)
+        p50, p95 = _ms(seconds)
+        worst = max(worst, p95)
+        raw = ""
+        if raw_group:
+            raw_seconds = []
+            for _ in range(RAW_REPEATS):
+                started = time.perf_counter()
+                with _cursor() as cursor:
+                    cursor.execute(_raw_sql(raw_group),
+                                   [first, services.add_months(this_month, 1)])
+                    cursor.fetchall()
+                raw_seconds.append(time.perf_counter() - started)
+            raw_ms = statistics.median(raw_seconds) * 1000
+            raw = f"  from order lines {raw_ms:8.0f} ms ({raw_ms / p50:,.0f}x)"
+        stdout.write(f"   {label:40s} p50 {p50:6.0f} ms  p95 {p95:6.0f} ms  "
+                     f"{'ok' if p95 <= TARGET_MS else 'OVER'}{raw}\n")
+        stdout.flush()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ok = worst <= TARGET_MS and nightly <= 60 and peak_mb < 2048
+    stdout.write(f"   peak memory {peak_mb:.0f} MB; target (calls p95 <= {TARGET_MS} ms, "
+                 f"nightly <= 60 s, < 2 GB): {'met' if ok else 'NOT met'}\n")
