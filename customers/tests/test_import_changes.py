@@ -5,12 +5,20 @@ another territory or manager needs an explicit confirmation."""
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from customers.importers import COLUMNS, customers_import
 from customers.models import Customer
+
+
+@pytest.fixture(autouse=True)
+def _pages_in_english(client):
+    """These tests read English messages: pages follow the language picked on the site
+    (its cookie), never the browser's Accept-Language."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 pytestmark = pytest.mark.django_db
 

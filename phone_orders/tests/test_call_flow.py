@@ -3,11 +3,19 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from customers.tests.factories import CustomerFactory
 from phone_orders import services
 from phone_orders.models import CallOutcome
+
+
+@pytest.fixture(autouse=True)
+def _pages_in_english(client):
+    """These tests read English messages: pages follow the language picked on the site
+    (its cookie), never the browser's Accept-Language."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

@@ -4,12 +4,20 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from crm_project.errors import BusinessError
 from phone_orders import selectors, services
 from phone_orders.models import CallOutcome, CallRecord, Order, OrderLine, OrderStatus
 from phone_orders.tests.factories import ProductFactory, SupplyFactory
+
+
+@pytest.fixture(autouse=True)
+def _pages_in_english(client):
+    """These tests read English messages: pages follow the language picked on the site
+    (its cookie), never the browser's Accept-Language."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

@@ -5,11 +5,19 @@ import csv
 import io
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from phone_orders.imports import import_orders
 from phone_orders.models import Order, OrderImport
+
+
+@pytest.fixture(autouse=True)
+def _pages_in_english(client):
+    """These tests read English messages: pages follow the language picked on the site
+    (its cookie), never the browser's Accept-Language."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 HEADER = "customer_code,order_date,sku_code,cartons,amount\n"
 

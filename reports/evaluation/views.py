@@ -1,5 +1,7 @@
 """Pages of the targets and the monthly evaluation."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -86,24 +88,37 @@ def targets_view(request):
 
 # --- scorecards ----------------------------------------------------------------------
 
-# Where the records behind each indicator are listed.
+# Where the records behind each indicator are listed, filtered to the person and month
+# where the list page can be filtered so.
 EVIDENCE = {
     "purchases_vs_target": ("reports:sales", "sales"),
     "average_price_change": ("reports:sales", "sales"),
     "grade_net_upgrades": ("reports:grades", None),
     "churn_handled": ("grading:inbox", None),
-    "stores_lost": ("customers:list", None),
-    "records_reviewed": ("customers:list", None),
-    "visit_completion": ("visits:stats", None),
-    "customer_time_ratio": ("visits:stats", None),
+    "stores_lost": ("customers:list", "stores"),
+    "records_reviewed": ("customers:list", "stores"),
+    "visit_completion": ("visits:stats", "visits"),
+    "customer_time_ratio": ("visits:stats", "visits"),
     "complaint_reply_on_time": ("complaints:list", None),
     "callback_satisfaction": ("complaints:list", None),
     "complaints_from_calls": ("complaints:list", None),
-    "calls_completed": ("phone_orders:calls", None),
-    "ordered_share": ("phone_orders:calls", None),
-    "average_call_seconds": ("phone_orders:figures", None),
-    "unmet_demand_recorded": ("phone_orders:list", None),
+    "calls_completed": ("phone_orders:figures", "days"),
+    "ordered_share": ("phone_orders:figures", "days"),
+    "average_call_seconds": ("phone_orders:figures", "days"),
+    "unmet_demand_recorded": ("phone_orders:list", "unmet"),
 }
+
+
+def _evidence_query(kind, person_pk: int, month) -> str:
+    last = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return {
+        "sales": f"?group_by=store&manager={person_pk}&from={month:%Y-%m}&to={month:%Y-%m}",
+        "stores": f"?manager={person_pk}",
+        "visits": f"?manager={person_pk}&first_day={month:%Y-%m-%d}&last_day={last:%Y-%m-%d}",
+        "days": f"?date_from={month:%Y-%m-%d}&date_to={last:%Y-%m-%d}",
+        "unmet": (f"?taken_by={person_pk}&unmet=true"
+                  f"&date_from={month:%Y-%m-%d}&date_to={last:%Y-%m-%d}"),
+    }.get(kind, "")
 
 
 def _evidence_links(card, month) -> None:
@@ -111,11 +126,7 @@ def _evidence_links(card, month) -> None:
         name, kind = EVIDENCE.get(line["code"], (None, None))
         if name is None:
             continue
-        url = reverse(name)
-        if kind == "sales":
-            url += (f"?group_by=store&manager={card['user'].pk}"
-                    f"&from={month:%Y-%m}&to={month:%Y-%m}")
-        line["url"] = url
+        line["url"] = reverse(name) + _evidence_query(kind, card["user"].pk, month)
 
 
 def _last_month():

@@ -257,7 +257,17 @@ def test_manager_reads_own_scorecard_page_and_export(client, october, manager):
     sheet = load_workbook(BytesIO(b"".join(client.get(
         reverse("reports:scorecard-export"), {"month": "2026-10"}).streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[-1][0] == "Total" and Decimal(str(rows[-1][-1])) == Decimal("70.32")
+    assert rows[-1][0] == "合计" and Decimal(str(rows[-1][-1])) == Decimal("70.32")
+
+
+def test_scorecard_links_lead_to_the_persons_own_records_of_the_month(client, october,
+                                                                        manager):
+    client.force_login(manager)
+    html = client.get(reverse("reports:scorecard"), {"month": "2026-10"}).content.decode()
+    visits = reverse("visits:stats")
+    assert (f'{visits}?manager={manager.pk}&amp;first_day=2026-10-01&amp;last_day=2026-10-31'
+            in html)
+    assert f'{reverse("customers:list")}?manager={manager.pk}' in html
 
 
 @pytest.mark.parametrize(("persona", "status"), [
