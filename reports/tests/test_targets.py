@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -14,6 +15,13 @@ from customers.models import Role
 from customers.tests.factories import UserFactory
 from reports.evaluation import targets
 from reports.models import EvaluationClose, SalesMonthly, Target
+
+
+@pytest.fixture(autouse=True)
+def _pages_in_english(client):
+    """These tests read English messages: pages follow the language picked on the site
+    (its cookie), never the browser's Accept-Language."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 pytestmark = pytest.mark.django_db
 NOV = date(2026, 11, 1)
