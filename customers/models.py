@@ -402,6 +402,13 @@ class ChurnWarning(models.Model):
                 condition=Q(status__in=["open", "acknowledged"]),
                 name="one_open_warning_per_store_and_reason",
             ),
+            # The churn scan's reasons share one warning per store (customers.grading).
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(status__in=["open", "acknowledged"],
+                            reason__in=["no_order", "purchase_drop", "grade_drop"]),
+                name="one_open_scan_warning_per_store",
+            ),
         ]
         indexes = [models.Index(fields=["owner", "status"]),
                    models.Index(fields=["status", "reason"])]

@@ -2,6 +2,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from customers.grading.selectors import customer_grade_card
+from customers.models import ChurnReason
 
 register = template.Library()
 
@@ -36,4 +37,14 @@ EVIDENCE_LABELS = {
 @register.filter
 def evidence_items(evidence) -> list[tuple[str, object]]:
     """A warning's evidence as (readable label, value) pairs; unknown keys as they are."""
-    return [(EVIDENCE_LABELS.get(key, key), value) for key, value in (evidence or {}).items()]
+    return [(EVIDENCE_LABELS.get(key, key), value) for key, value in (evidence or {}).items()
+            if key != "reasons"]
+
+
+@register.filter
+def warning_reasons(warning) -> list[str]:
+    """Every reason of a warning, translated: the scan merges a store's reasons into one
+    warning and lists them in its evidence."""
+    codes = (warning.evidence or {}).get("reasons") or [warning.reason]
+    labels = dict(ChurnReason.choices)
+    return [str(labels.get(code, code)) for code in codes]
