@@ -14,6 +14,7 @@ from django.utils import timezone
 from crm_project.jobs import JobBusy
 
 from .grading.jobs import recompute_grades, scan_churn
+from .grading.training import train_churn_model
 
 # Connection trouble, lock timeouts, serialization failures, or the other run's lock;
 # an IntegrityError or a refused date is not transient and is not retried.
@@ -42,3 +43,10 @@ def recompute_grades_task(as_of: str | None = None, user_id: int | None = None) 
 @shared_task(name="customers.scan_churn", **RETRY)
 def scan_churn_task(as_of: str | None = None, user_id: int | None = None) -> int:
     return scan_churn(as_of=_as_of(as_of), started_by=_started_by(user_id)).pk
+
+
+@shared_task(name="customers.train_churn_model", **RETRY)
+def train_churn_model_task(as_of: str | None = None, user_id: int | None = None) -> int:
+    """Monthly: back-test and retrain the churn model (in service only if it beats the
+    baseline)."""
+    return train_churn_model(as_of=_as_of(as_of), started_by=_started_by(user_id)).pk

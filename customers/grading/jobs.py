@@ -60,6 +60,7 @@ from .rules import (
 )
 from .selectors import churn_settings_get, grading_settings_get
 from .services import validate_as_of, validate_window_has_purchases
+from .training import churn_model_in_service, churn_risks_score, churn_risks_write
 
 SCANNED_SQL = ", ".join(f"'{reason}'" for reason in SCANNED_REASONS)
 
@@ -342,20 +343,51 @@ def _churn_scan_locked(*, as_of: date, settings_row) -> dict:
     with timer.stage("read"):
         frame = _churn_inputs(as_of=as_of)
         drops = _grade_drops(as_of=as_of, days=settings_row.grade_drop_days)
+    model_row = churn_model_in_service()
+    risks = None
+    if model_row is not None:
+        with timer.stage("score"):
+            risks = churn_risks_score(as_of=as_of, model_row=model_row)
     with timer.stage("compute"):
         holding = churn_evaluate(frame, drops, as_of=as_of, settings_row=settings_row)
         by_reason = holding["reason"].value_counts().to_dict()
         found = churn_merge(_without_quiet_dismissals(holding, as_of=as_of))
-        to_resolve = _warnings_to_resolve(found, frame)
+        found, below = _found_by_risk(found, risks, settings_row=settings_row)
+        to_resolve = _warnings_to_resolve(found, frame, below=below)
     with timer.stage("write"):
+        if risks is not None:
+            churn_risks_write(risks, as_of=as_of)
         raised, refreshed = _warnings_upsert(found, as_of=as_of)
         _warnings_resolve(to_resolve)
-    return {
+    model_details = {} if model_row is None else {
+        "model_version": model_row.version, "scored": len(risks),
+        "at_risk": int((risks["risk"] >= settings_row.risk_threshold_percent).sum())}
+    return {**model_details,
         "stores_processed": len(frame), "changes": raised + len(to_resolve),
         "raised": raised, "refreshed": refreshed, "resolved": len(to_resolve),
         "holding": {str(r): int(by_reason.get(r, 0)) for r in SCANNED_REASONS},
         "seconds": timer.seconds,
     }
+
+
+def _found_by_risk(found: pd.DataFrame, risks: pd.DataFrame | None, *, settings_row
+                   ) -> tuple[pd.DataFrame, dict]:
+    """With a churn model in service, a store is warned when its risk reaches the
+    threshold and a rule gives the human reason; the warning's score is the risk. Returns
+    the warnings kept and the risk of the stores whose rules hold but whose risk is below
+    the threshold."""
+    if risks is None:
+        return found, {}
+    risk = found["customer_id"].map(risks.set_index("customer_id")["risk"]).fillna(0)
+    risk = risk.astype("int64")
+    threshold = settings_row.risk_threshold_percent
+    kept = found[risk >= threshold].copy()
+    kept["score"] = risk[risk >= threshold]
+    kept["evidence"] = [{**evidence, "churn_risk": int(value)} for evidence, value in
+                        zip(kept["evidence"], kept["score"], strict=True)]
+    below = dict(zip(found["customer_id"][risk < threshold], risk[risk < threshold],
+                     strict=True))
+    return kept, below
 
 
 def _without_quiet_dismissals(found: pd.DataFrame, *, as_of: date) -> pd.DataFrame:
@@ -366,7 +398,8 @@ def _without_quiet_dismissals(found: pd.DataFrame, *, as_of: date) -> pd.DataFra
     return found[~found["customer_id"].isin(set(quiet))]
 
 
-def _warnings_to_resolve(found: pd.DataFrame, frame: pd.DataFrame) -> list[tuple]:
+def _warnings_to_resolve(found: pd.DataFrame, frame: pd.DataFrame, *, below: dict
+                         ) -> list[tuple]:
     """Open warnings whose condition no longer holds, with how they were resolved."""
     holding = set(found["customer_id"])
     open_rows = ChurnWarning.objects.filter(
@@ -377,6 +410,11 @@ def _warnings_to_resolve(found: pd.DataFrame, frame: pd.DataFrame) -> list[tuple
     to_resolve = []
     for warning_id, customer_id, reason, evidence in open_rows:
         if customer_id in holding:
+            continue
+        if customer_id in below:
+            to_resolve.append((warning_id, _(
+                "Resolved automatically: the churn risk is down to %(risk)s %%, below the "
+                "warning threshold.") % {"risk": below[customer_id]}))
             continue
         resolution = _resolution(reason, current, customer_id, evidence)
         if resolution:

@@ -30,7 +30,8 @@ from .selectors import (
 
 GRADING_SETTINGS_FIELDS = ["window_months", "method", "a_share_percent", "b_share_percent",
                            "c_share_percent", "a_amount", "b_amount", "tier_count"]
-CHURN_SETTINGS_FIELDS = ["no_order_cycles", "drop_percent", "grade_drop_days"]
+CHURN_SETTINGS_FIELDS = ["no_order_cycles", "drop_percent", "grade_drop_days", "horizon_weeks",
+                         "risk_threshold_percent"]
 
 
 def validate_as_of(as_of: date) -> None:
