@@ -11,5 +11,6 @@ urlpatterns = [
     re_path(r"^warnings/(?P<pk>\d+)/(?P<action>acknowledge|resolve|dismiss)/$",
             views.warning_action_view, name="warning-action"),
     path("runs/", views.job_runs_view, name="runs"),
+    path("model/", views.churn_model_view, name="model"),
     path("settings/", views.settings_view, name="settings"),
 ]

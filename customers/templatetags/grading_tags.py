@@ -48,3 +48,12 @@ def warning_reasons(warning) -> list[str]:
     codes = (warning.evidence or {}).get("reasons") or [warning.reason]
     labels = dict(ChurnReason.choices)
     return [str(labels.get(code, code)) for code in codes]
+
+
+@register.filter
+def calibration_rows(model_rows, baseline_rows) -> list[dict]:
+    """The model's and the baseline's calibration tables side by side, by decile."""
+    baseline = {row["decile"]: row for row in baseline_rows or []}
+    return [{**row, "baseline_predicted": baseline.get(row["decile"], {}).get("predicted"),
+             "baseline_observed": baseline.get(row["decile"], {}).get("observed")}
+            for row in model_rows or []]

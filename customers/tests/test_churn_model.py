@@ -155,3 +155,26 @@ def test_a_horizon_or_threshold_out_of_range_is_refused_as_a_setting(db, admin_u
     assert refused.value.field == field
     row = services.churn_settings_get()
     assert (row.horizon_weeks, row.risk_threshold_percent) == (8, 50)
+
+
+def test_admins_see_the_back_test_on_a_page_and_through_the_api(
+        db, territory, manager, admin_user, client):
+    from rest_framework.test import APIClient
+
+    history(territory, manager, stores=160)
+    model = train_churn_model(as_of=AS_OF)
+    client.force_login(admin_user)
+    page = client.get("/grading/model/").content.decode()
+    assert 'id="figures"' in page and 'id="calibration"' in page
+    assert "基准:距上次订货天数" in page and str(model.metrics["model"]["auc"]) in page
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    rows = api.get("/api/churn-models/").json()["results"]
+    assert [(r["version"], r["status"]) for r in rows] == [(1, "in_service")]
+    assert rows[0]["metrics"]["baseline"]["auc"] == model.metrics["baseline"]["auc"]
+    assert "model" not in rows[0] or not isinstance(rows[0].get("model"), str)
+    # Managers see neither.
+    client.force_login(manager)
+    assert client.get("/grading/model/").status_code == 403
+    api.force_authenticate(manager)
+    assert api.get("/api/churn-models/").status_code == 403
