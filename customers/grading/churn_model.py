@@ -6,13 +6,16 @@ confirmed purchases of that week (0 when it did not order).
 * a cut-off is a week index t: the features see weeks < t only; the label of a store at t
   is 1 when it places no order in weeks t .. t + horizon - 1;
 * a store is scored at t when it ordered at least once in the look-back year before t;
+  the model is trained and back-tested on the stores that ordered in the 13 weeks before
+  t (one silent for longer is already lost, and would flatter any ranking by recency);
 * features (FEATURES): weeks since its last order, its own usual interval (mean gap
   between order weeks) and the recency in those intervals, the regularity of its gaps
   (their coefficient of variation), order weeks in the last 13 and in the year, the trend
   of its purchases (last 13 weeks against its weekly average of the 39 before), its size
   (log of the weekly average), its age, and its grade (A=0, B=1, C=2) and tier when known;
-* the model is scikit-learn's HistGradientBoostingClassifier, calibrated (isotonic when
-  there are enough rows, sigmoid otherwise) so that its output is a probability;
+* the model is scikit-learn's HistGradientBoostingClassifier fitted on 80 % of the training
+  rows and calibrated on the other 20 % (isotonic when there are enough rows, sigmoid
+  otherwise) so that its output is a probability;
 * the back-test holds out the latest cut-offs, trained on none of their weeks; the
   baseline ranks by weeks since the last order, turned into a probability by an isotonic
   fit on the same training rows, and is measured the same way.
@@ -26,18 +29,21 @@ import numpy as np
 import pandas as pd
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.frozen import FrozenEstimator
 from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import roc_auc_score
 from threadpoolctl import threadpool_limits
 
 LOOKBACK_WEEKS = 52
 MIN_LOOKBACK_WEEKS = 8
+RECENT_BUYER_WEEKS = 13
 MIN_HISTORY_WEEKS = 26
 CUTOFF_STEP_WEEKS = 2
-TEST_CUTOFFS = 2
+TEST_CUTOFFS = 4
 MAX_TRAIN_CUTOFFS = 8
-MAX_TRAIN_ROWS = 400_000
-ISOTONIC_MIN_ROWS = 5_000
+MAX_ROWS = 400_000
+ISOTONIC_MIN_ROWS = 2_000
+CALIBRATION_SHARE = 0.2
 # Below this many rows one thread is faster: OpenMP's waiting threads cost more than they
 # give on a small fit, and much more on a busy machine.
 SINGLE_THREAD_ROWS = 200_000
@@ -107,8 +113,12 @@ def cutoffs_plan(weeks: int, first_week: int, horizon: int) -> tuple[list[int], 
     """(training cut-offs, test cut-offs), oldest first: the test ones are the latest whose
     labels are known; training ones end their labels before the first test cut-off."""
     latest = weeks - horizon
-    test = [latest - CUTOFF_STEP_WEEKS * i for i in range(TEST_CUTOFFS)][::-1]
     earliest = first_week + MIN_LOOKBACK_WEEKS
+    # As many test cut-offs as the history allows while one training cut-off remains.
+    count = TEST_CUTOFFS
+    while count > 1 and latest - CUTOFF_STEP_WEEKS * (count - 1) - horizon < earliest:
+        count -= 1
+    test = [latest - CUTOFF_STEP_WEEKS * i for i in range(count)][::-1]
     train = []
     t = test[0] - horizon
     while t >= earliest and len(train) < MAX_TRAIN_CUTOFFS:
@@ -118,12 +128,23 @@ def cutoffs_plan(weeks: int, first_week: int, horizon: int) -> tuple[list[int], 
 
 
 def rows_at(amounts: np.ndarray, cutoffs: list[int], horizon: int, grades_at=None,
-            tiers_at=None) -> tuple[pd.DataFrame, np.ndarray]:
+            tiers_at=None, *, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Features and labels of the stores scored at each cut-off, at most MAX_ROWS in all
+    (a seeded sample of each cut-off's stores beyond that)."""
+    rng = np.random.default_rng(seed)
+    per_cutoff = MAX_ROWS // max(len(cutoffs), 1)
     frames, labels = [], []
     for t in cutoffs:
         grades = grades_at(t) if grades_at else None
         tiers = tiers_at(t) if tiers_at else None
         frame, scored = week_features(amounts, t, grades, tiers)
+        # Learned and measured on the stores still buying: one silent for a quarter is
+        # already lost, and counting it would flatter any ranking by recency.
+        scored &= frame["weeks_since_last"].to_numpy() <= RECENT_BUYER_WEEKS
+        if scored.sum() > per_cutoff:
+            chosen = rng.choice(np.flatnonzero(scored), per_cutoff, replace=False)
+            scored = np.zeros(len(scored), dtype=bool)
+            scored[chosen] = True
         frames.append(frame[scored])
         labels.append(week_labels(amounts, t, horizon)[scored])
     if not frames:
@@ -143,17 +164,21 @@ def _prepared(features: pd.DataFrame) -> pd.DataFrame:
 
 
 def model_fit(features: pd.DataFrame, labels: np.ndarray, *, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    if len(features) > MAX_TRAIN_ROWS:
-        keep = np.sort(rng.choice(len(features), MAX_TRAIN_ROWS, replace=False))
-        features, labels = features.iloc[keep], labels[keep]
+    """The booster fitted on a seeded 80 % of the rows, calibrated on the other 20 %."""
+    prepared = _prepared(features)
+    calibration = np.random.default_rng(seed).random(len(labels)) < CALIBRATION_SHARE
+    if labels[calibration].all() or not labels[calibration].any():
+        calibration[:] = False  # too few rows to hold out: calibrate on the training rows
+    fit_rows = ~calibration if calibration.any() else np.ones(len(labels), dtype=bool)
+    calibrate_rows = calibration if calibration.any() else fit_rows
     booster = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.08,
                                              max_leaf_nodes=15, min_samples_leaf=20,
                                              l2_regularization=1.0, random_state=seed)
-    method = "isotonic" if len(features) >= ISOTONIC_MIN_ROWS else "sigmoid"
-    model = CalibratedClassifierCV(booster, method=method, cv=3)
+    method = "isotonic" if calibrate_rows.sum() >= ISOTONIC_MIN_ROWS else "sigmoid"
     with _threads(len(features)):
-        model.fit(_prepared(features), labels)
+        booster.fit(prepared[fit_rows], labels[fit_rows])
+        model = CalibratedClassifierCV(FrozenEstimator(booster), method=method)
+        model.fit(prepared[calibrate_rows], labels[calibrate_rows])
     return model
 
 

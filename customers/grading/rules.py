@@ -29,8 +29,9 @@ Churn, each rule evaluated as of a date D:
   its old grade.
 
 A store gets at most one warning from these rules: its reasons are merged (churn_merge)
-into one row whose reason is the strongest one, whose score is the highest, and whose
-evidence carries the evidence of every reason with the list of reasons under "reasons".
+into one row whose reason is the first that holds (no_order, purchase_drop, grade_drop),
+whose score is the highest, and whose evidence carries the evidence of every reason with
+the list of reasons under "reasons".
 """
 
 from datetime import date, timedelta
@@ -208,23 +209,25 @@ def churn_evaluate(frame: pd.DataFrame, drops: pd.DataFrame, *, as_of: date,
 
 
 def churn_merge(found: pd.DataFrame) -> pd.DataFrame:
-    """One row per store out of the rows of churn_evaluate: the strongest reason (highest
-    score, then the order of SCANNED_REASONS), the highest score, and the evidence of all
-    its reasons merged, with the reasons in that order under "reasons"."""
+    """One row per store out of the rows of churn_evaluate: the first of its reasons in the
+    order of SCANNED_REASONS (a store that stopped ordering is warned for that, its fall in
+    purchases following from it), the highest score, and the evidence of all its reasons
+    merged, with the reasons in that order under "reasons"."""
     columns = ["customer_id", "owner_id", "reason", "score", "evidence"]
     if not len(found):
         return pd.DataFrame(columns=columns)
     order = {reason: i for i, reason in enumerate(SCANNED_REASONS)}
     ranked = found.assign(_order=found["reason"].map(order)).sort_values(
-        ["customer_id", "score", "_order"], ascending=[True, False, True], kind="mergesort")
+        ["customer_id", "_order"], kind="mergesort")
     rows = []
     for customer_id, group in ranked.groupby("customer_id", sort=True):
         evidence: dict = {}
-        for item in group.sort_values("_order", kind="mergesort")["evidence"]:
+        for item in group["evidence"]:
             evidence.update(item)
-        evidence["reasons"] = [str(r) for r in group.sort_values("_order")["reason"]]
+        evidence["reasons"] = [str(r) for r in group["reason"]]
         top = group.iloc[0]
-        rows.append((customer_id, top["owner_id"], top["reason"], int(top["score"]), evidence))
+        rows.append((customer_id, top["owner_id"], top["reason"], int(group["score"].max()),
+                     evidence))
     return pd.DataFrame(rows, columns=columns)
 
 

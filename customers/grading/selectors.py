@@ -69,6 +69,8 @@ def customer_grade_card(*, user, customer_id: int) -> dict | None:
         "customer": customer, "latest": latest, "history": history,
         "settings": grading_settings_get(),
         "changes": list(GradeChange.objects.filter(customer=customer)[:5]),
+        "churn_threshold": churn_settings_get().risk_threshold_percent,
+        "churn_horizon": churn_settings_get().horizon_weeks,
     }
 
 

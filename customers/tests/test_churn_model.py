@@ -178,3 +178,11 @@ def test_admins_see_the_back_test_on_a_page_and_through_the_api(
     assert client.get("/grading/model/").status_code == 403
     api.force_authenticate(manager)
     assert api.get("/api/churn-models/").status_code == 403
+
+
+def test_the_store_card_shows_the_churn_risk(db, store, manager, client):
+    Customer.objects.filter(pk=store.pk).update(churn_risk=73, churn_risk_as_of=AS_OF)
+    client.force_login(manager)
+    page = client.get(f"/customers/{store.pk}/").content.decode()
+    assert 'id="churn-risk"' in page and "流失风险 73%" in page
+    assert "badge-danger" in page.split('id="churn-risk"')[1][:200]

@@ -60,7 +60,7 @@ def test_a_store_that_stopped_ordering_gets_one_warning_with_all_its_reasons(db,
     run = scan_churn(as_of=AS_OF)
     warning = ChurnWarning.objects.get(customer=store)
     assert warning.evidence["reasons"] == ["no_order", "purchase_drop", "grade_drop"]
-    assert warning.reason == "no_order"  # scores tie at 100: the first reason leads
+    assert warning.reason == "no_order"  # it stopped ordering; the drop follows from it
     assert warning.score == 100
     assert (warning.evidence["drop_percent"], warning.evidence["days_since_last_order"],
             warning.evidence["old_grade"]) == ("100.0", 53, "B")
@@ -81,7 +81,7 @@ def test_a_new_reason_joins_the_open_warning_instead_of_raising_another(db, stor
     later = scan_churn(as_of=AS_OF + datetime.timedelta(days=1))
     warning = ChurnWarning.objects.get(customer=store)
     assert warning.pk == first.pk
-    assert (warning.status, warning.reason, warning.score) == ("acknowledged", "grade_drop", 80)
+    assert (warning.status, warning.reason, warning.score) == ("acknowledged", "no_order", 80)
     assert warning.evidence["reasons"] == ["no_order", "grade_drop"]
     assert (later.details["raised"], later.details["refreshed"]) == (0, 1)
 
