@@ -331,7 +331,8 @@ def naive_churn(sample: int, today: date) -> float:
                 else:
                     churn_warning_resolve_open(customer=customer, reason="no_order",
                                                resolution="ordered")
-                if base and recent <= base * 7 / 10:
+                # One open scan warning per store: a lapsed store keeps its no_order one.
+                if base and recent <= base * 7 / 10 and not (lapsed and lapsed >= 14):
                     churn_warning_raise(customer=customer, reason="purchase_drop", score=30,
                                         evidence={}, as_of=today)
                 else:

@@ -19,7 +19,7 @@ from crm_project.errors import BusinessError
 logger = logging.getLogger(__name__)
 
 # Keys of the PostgreSQL advisory locks that keep two runs of one job from interleaving.
-LOCK_KEYS = {"grades": 4_401_001, "churn": 4_401_002}
+LOCK_KEYS = {"grades": 4_401_001, "churn": 4_401_002, "train": 4_401_003}
 
 
 class JobBusy(BusinessError):

@@ -293,13 +293,20 @@ class Customer(models.Model):
                                        editable=False)
     open_complaint_count = models.PositiveIntegerField(_("open complaints"), default=0,
                                                        editable=False)
+    # Written nightly by the churn scan with the churn model in service (customers.grading).
+    churn_risk = models.PositiveSmallIntegerField(
+        _("churn risk (%)"), null=True, blank=True, editable=False,
+        help_text=_("Probability that the store places no order within the horizon."))
+    churn_risk_as_of = models.DateField(_("churn risk as of"), null=True, blank=True,
+                                        editable=False)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(
         excluded_fields=["name_initials", "owner_initials", "updated_at", "grade_as_of",
-                         "monthly_average", "last_order_date", "open_complaint_count", "tier"],
+                         "monthly_average", "last_order_date", "open_complaint_count", "tier",
+                         "churn_risk", "churn_risk_as_of"],
         verbose_name=_("historical customer"),
     )
 
@@ -420,6 +427,13 @@ class ChurnWarning(models.Model):
                 fields=["customer", "reason"],
                 condition=Q(status__in=["open", "acknowledged"]),
                 name="one_open_warning_per_store_and_reason",
+            ),
+            # The churn scan's reasons share one warning per store (customers.grading).
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(status__in=["open", "acknowledged"],
+                            reason__in=["no_order", "purchase_drop", "grade_drop"]),
+                name="one_open_scan_warning_per_store",
             ),
         ]
         indexes = [models.Index(fields=["owner", "status"]),
@@ -548,6 +562,10 @@ class GradeChange(models.Model):
         return self.new_grade > self.old_grade
 
 
+MIN_HORIZON_WEEKS, MAX_HORIZON_WEEKS = 2, 26
+MIN_RISK_THRESHOLD, MAX_RISK_THRESHOLD = 5, 95
+
+
 class ChurnRuleSettings(models.Model):
     """The one row (pk=1) of churn rule parameters, edited by admins; every edit is kept."""
 
@@ -563,6 +581,15 @@ class ChurnRuleSettings(models.Model):
         _("grade drop looked back (days)"), default=31,
         validators=[MinValueValidator(1), MaxValueValidator(366)],
     )
+    horizon_weeks = models.PositiveSmallIntegerField(
+        _("churn horizon (weeks)"), default=8,
+        validators=[MinValueValidator(MIN_HORIZON_WEEKS), MaxValueValidator(MAX_HORIZON_WEEKS)],
+        help_text=_("The churn risk is the probability of no order within this many weeks."),
+    )
+    risk_threshold_percent = models.PositiveSmallIntegerField(
+        _("warn from churn risk (%)"), default=50,
+        validators=[MinValueValidator(MIN_RISK_THRESHOLD), MaxValueValidator(MAX_RISK_THRESHOLD)],
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords(verbose_name=_("historical churn rule settings"))
 
@@ -577,6 +604,42 @@ class ChurnRuleSettings(models.Model):
 class JobKind(models.TextChoices):
     GRADES = "grades", _("Grade recompute")
     CHURN = "churn", _("Churn scan")
+    TRAIN = "train", _("Churn model training")
+
+
+class ChurnModelStatus(models.TextChoices):
+    IN_SERVICE = "in_service", _("In service")
+    RETIRED = "retired", _("Retired")
+    REJECTED = "rejected", _("Rejected: not better than the baseline")
+
+
+class ChurnModel(models.Model):
+    """One training of the churn model: the fitted model, its back-test against the
+    baseline "days since last order", and whether it is the one in service."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    trained_at = models.DateTimeField(_("trained at"), auto_now_add=True)
+    as_of = models.DateField(_("trained as of"))
+    horizon_weeks = models.PositiveSmallIntegerField(_("horizon (weeks)"))
+    threshold_percent = models.PositiveSmallIntegerField(_("warning threshold (%)"))
+    status = models.CharField(_("status"), max_length=12, choices=ChurnModelStatus.choices)
+    model = models.BinaryField(_("model"), editable=False)
+    metrics = models.JSONField(_("back-test figures"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    job_run = models.ForeignKey("JobRun", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+", verbose_name=_("job run"))
+
+    class Meta:
+        verbose_name = _("churn model")
+        verbose_name_plural = _("churn models")
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["status"], condition=Q(status="in_service"),
+                                    name="one_churn_model_in_service"),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.status}"
 
 
 class JobStatus(models.TextChoices):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from crm_project.jobs import JobBusy
 
 from .grading.jobs import recompute_grades, scan_churn
+from .grading.training import train_churn_model
 from .jobruns import job_runs_reap
 
 # Connection trouble, lock timeouts, serialization failures, or the other run's lock;
@@ -58,3 +59,10 @@ def scan_churn_task(self, as_of: str | None = None, user_id: int | None = None,
 def reap_dead_runs_task() -> int:
     """Mark runs left running by a dead worker as interrupted (beat, and worker start)."""
     return job_runs_reap()
+
+
+@shared_task(name="customers.train_churn_model", **RETRY)
+def train_churn_model_task(self, as_of: str | None = None, user_id: int | None = None) -> int:
+    """Monthly: back-test and retrain the churn model (in service only if it beats the
+    baseline)."""
+    return train_churn_model(as_of=_as_of(as_of), started_by=_started_by(user_id)).pk

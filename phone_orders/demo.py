@@ -141,7 +141,7 @@ FORMAT_BANDS = {
     "grocery": [3, 3, 4, 5], "entertainment": [1, 2, 3], "other": [3, 4],
 }
 # store profiles: (share, weekly trend over the two years, stops ordering weeks ago)
-PROFILES = [("steady", 0.62), ("growing", 0.16), ("declining", 0.12), ("stopped", 0.06),
+PROFILES = [("steady", 0.58), ("growing", 0.16), ("declining", 0.12), ("stopped", 0.10),
             ("new", 0.04)]
 
 
@@ -200,15 +200,21 @@ def seed_demo(*, rng: random.Random, stdout) -> None:
         trend = {"growing": rng.uniform(0.4, 1.0), "declining": -rng.uniform(0.4, 0.7)}.get(
             profile, rng.uniform(-0.1, 0.1))
         start_week = rng.randint(70, 90) if profile == "new" else 0
-        stop_week = WEEKS - rng.randint(7, 10) if profile == "stopped" else WEEKS
+        # Stores stop at any time of the two years (a churn model learns from them), and
+        # order weekly, fortnightly or every four weeks (buying for the weeks between).
+        stop_week = rng.randint(WEEKS // 4, WEEKS - 7) if profile == "stopped" else WEEKS
+        cycle_weeks = rng.choices([1, 2, 4], weights=[70, 20, 10])[0]
+        phase = rng.randrange(cycle_weeks)
         for week in range(start_week, stop_week):
-            if rng.random() < 0.03:  # a missed week now and then
+            fading = profile == "stopped" and week >= stop_week - 8  # buys less, then stops
+            if (week + phase) % cycle_weeks or rng.random() < (0.3 if fading else 0.03):
                 continue
             cycle = first_cycle + timedelta(weeks=week)
             order_day = cycle + timedelta(days=weekday - 1)
             if order_day >= today:
                 continue
-            weekly = level * (1 + trend * week / WEEKS) * _season(order_day)
+            weekly = level * cycle_weeks * (1 + trend * week / WEEKS) * _season(order_day) * (
+                0.6 if fading else 1)
             lines = [product for product in usual if rng.random() < 0.9] or usual[:1]
             for product in lines:
                 share = weights[product.pk] / total_weight

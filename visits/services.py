@@ -114,16 +114,18 @@ def customer_key_aims(*, customers: list[Customer]) -> dict[int, list[str]]:
     aims: dict[int, list[str]] = {c.pk: [] for c in customers}
     warnings = ChurnWarning.objects.filter(
         customer_id__in=aims.keys(), status__in=OPEN_WARNING_STATUSES
-    ).values_list("customer_id", "reason")
-    for customer_id, reason in warnings:
-        if reason == ChurnReason.GRADE_DROP:
-            aim = KeyAim.GRADE_DROP
-        elif reason == ChurnReason.COMPLAINT_OPEN:
-            aim = KeyAim.COMPLAINT_FOLLOW_UP
-        else:
-            aim = KeyAim.CHURN_WARNING
-        if aim not in aims[customer_id]:
-            aims[customer_id].append(aim)
+    ).values_list("customer_id", "reason", "evidence")
+    for customer_id, reason, evidence in warnings:
+        # The churn scan merges a store's reasons into one warning, listed in its evidence.
+        for each in (evidence or {}).get("reasons") or [reason]:
+            if each == ChurnReason.GRADE_DROP:
+                aim = KeyAim.GRADE_DROP
+            elif each == ChurnReason.COMPLAINT_OPEN:
+                aim = KeyAim.COMPLAINT_FOLLOW_UP
+            else:
+                aim = KeyAim.CHURN_WARNING
+            if aim not in aims[customer_id]:
+                aims[customer_id].append(aim)
     for customer in customers:
         if customer.open_complaint_count > 0 and \
                 KeyAim.COMPLAINT_FOLLOW_UP not in aims[customer.pk]:

@@ -10,11 +10,13 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from customers.models import ChurnWarning, GradeChange, GradeSnapshot, JobRun
+from customers.access import Ability, require
+from customers.models import ChurnModel, ChurnWarning, GradeChange, GradeSnapshot, JobRun
 
 from . import selectors, services
 from .filters import ChurnWarningFilter, GradeChangeFilter, GradeSnapshotFilter
 from .serializers import (
+    ChurnModelSerializer,
     ChurnWarningSerializer,
     GradeChangeSerializer,
     GradeSnapshotSerializer,
@@ -129,11 +131,25 @@ class JobRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response(JobRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
+class ChurnModelViewSet(viewsets.ReadOnlyModelViewSet):
+    """Each training of the churn model: in service or not, and its back-test (AUC,
+    precision and recall at the warning threshold, calibration by decile) beside the
+    baseline "days since last order". Admins only."""
+
+    serializer_class = ChurnModelSerializer
+    queryset = ChurnModel.objects.none()
+
+    def get_queryset(self):
+        require(self.request.user, Ability.RUN_JOBS)
+        return selectors.churn_models_visible_to(self.request.user)
+
+
 router = SimpleRouter()
 router.register("grade-snapshots", GradeSnapshotViewSet, basename="grade-snapshot")
 router.register("grade-changes", GradeChangeViewSet, basename="grade-change")
 router.register("churn-warnings", ChurnWarningViewSet, basename="churn-warning")
 router.register("job-runs", JobRunViewSet, basename="job-run")
+router.register("churn-models", ChurnModelViewSet, basename="churn-model")
 
 urlpatterns = [
     path("grading-settings/", GradingSettingsView.as_view(), name="grading-settings"),

@@ -1,6 +1,6 @@
-"""Demo step: grade the demo stores and scan for churn as of today (after the orders demo
-has written monthly purchases). Earlier months are graded first so that the store card has
-a grade history and some grade changes to show."""
+"""Demo step: grade the demo stores, train the churn model and scan for churn as of today
+(after the orders demo has written monthly purchases). Earlier months are graded first so
+that the store card has a grade history and some grade changes to show."""
 
 from django.utils import timezone
 
@@ -8,6 +8,7 @@ from crm_project.errors import BusinessError
 
 from .jobs import recompute_grades, scan_churn
 from .rules import add_months, month_start
+from .training import train_churn_model
 
 
 def seed_demo(*, rng, stdout) -> None:
@@ -21,6 +22,13 @@ def seed_demo(*, rng, stdout) -> None:
             continue
         stdout.write(f"Graded {run.stores_processed} stores as of {as_of}: "
                      f"{run.details['grades']}, {run.changes} grade changes.")
+    try:
+        model = train_churn_model(as_of=today)
+        stdout.write(f"Churn model v{model.version} ({model.status}): back-test AUC "
+                     f"{model.metrics['model'].get('auc')} against "
+                     f"{model.metrics['baseline'].get('auc')} for days since last order.")
+    except BusinessError as skipped:
+        stdout.write(f"Churn model: not trained ({skipped.message})")
     run = scan_churn(as_of=today)
     stdout.write(f"Churn scan as of {today}: {run.details['raised']} warnings raised "
                  f"{run.details['holding']}.")

@@ -14,6 +14,7 @@ import json
 from datetime import date, timedelta
 
 import pandas as pd
+from django.apps import apps
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
@@ -45,18 +46,23 @@ from customers.models import (
 
 from .rules import (
     BASELINE_DAYS,
+    CYCLE_LOOKBACK_DAYS,
     DISMISSAL_QUIET_DAYS,
     RECENT_DAYS,
+    SCANNED_REASONS,
     add_months,
     churn_evaluate,
+    churn_merge,
     grading_window,
     month_start,
     purchase_weights,
+    usual_cycle_days,
 )
 from .selectors import churn_settings_get, grading_settings_get
 from .services import validate_as_of, validate_window_has_purchases
+from .training import churn_model_in_service, churn_risks_score, churn_risks_write
 
-SCANNED_REASONS = [ChurnReason.NO_ORDER, ChurnReason.PURCHASE_DROP, ChurnReason.GRADE_DROP]
+SCANNED_SQL = ", ".join(f"'{reason}'" for reason in SCANNED_REASONS)
 
 
 # --- Grades -----------------------------------------------------------------------------
@@ -259,11 +265,11 @@ def scan_churn(*, as_of: date, started_by=None, run_id: int | None = None,
                task_id: str = "") -> JobRun:
     """Raise, refresh and resolve churn warnings as of a date, and record the run.
 
-    One open warning per store and reason (a partial unique index): the scan opens new
-    ones, refreshes the score and evidence of open ones, and resolves no_order /
-    purchase_drop / grade_drop warnings whose condition no longer holds. A warning
-    dismissed as a false alarm is not raised again for 28 days. complaint_open warnings
-    are raised and resolved by the complaints app.
+    One open warning per store carrying all its reasons (a partial unique index): the
+    scan opens new ones, refreshes the reason, score and evidence of open ones, and
+    resolves those whose conditions no longer hold. A store whose warning was dismissed as
+    a false alarm is not warned again for 28 days. complaint_open warnings are raised and
+    resolved by the complaints app.
     """
     validate_as_of(as_of)
     settings_row = churn_settings_get()
@@ -286,10 +292,13 @@ def _churn_inputs(*, as_of: date) -> pd.DataFrame:
     for month, (_recent, base) in weights.items():
         params += [month, float(base)]
     months = sorted(weights)
-    params += [months[0], months[-1], CustomerStatus.ACTIVE]
+    params += [months[0], months[-1], as_of - timedelta(days=CYCLE_LOOKBACK_DAYS), as_of,
+               CustomerStatus.ACTIVE]
+    order_table = apps.get_model("phone_orders", "Order")._meta.db_table
     sql = f"""
         SELECT c.id, c.manager_id, c.last_order_date, c.grade,
-               COALESCE(p.recent, 0), COALESCE(p.base, 0)
+               COALESCE(p.recent, 0), COALESCE(p.base, 0),
+               COALESCE(o.cycles, 0), o.first_date, o.last_date
         FROM {Customer._meta.db_table} c
         LEFT JOIN (
             SELECT customer_id,
@@ -299,10 +308,19 @@ def _churn_inputs(*, as_of: date) -> pd.DataFrame:
             WHERE month BETWEEN %s AND %s
             GROUP BY customer_id
         ) p ON p.customer_id = c.id
+        LEFT JOIN (
+            SELECT customer_id, COUNT(DISTINCT cycle_start) AS cycles,
+                   MIN(order_date) AS first_date, MAX(order_date) AS last_date
+            FROM {order_table}
+            WHERE status = 'confirmed' AND order_date > %s AND order_date <= %s
+            GROUP BY customer_id
+        ) o ON o.customer_id = c.id
         WHERE c.status = %s
     """
     frame = read_frame(sql, params, ["customer_id", "owner_id", "last_order_date", "grade",
-                                     "recent", "base"])
+                                     "recent", "base", "cycles", "first_date", "last_date"])
+    frame["cycle_days"] = usual_cycle_days(frame["cycles"].astype("int64"),
+                                           frame["first_date"], frame["last_date"])
     frame["last_order_date"] = pd.to_datetime(frame["last_order_date"], errors="coerce")
     frame["grade"] = text_column(frame["grade"])
     frame["recent"] = frame["recent"].astype(float).round(2)
@@ -329,15 +347,26 @@ def _churn_scan_locked(*, as_of: date, settings_row) -> dict:
     with timer.stage("read"):
         frame = _churn_inputs(as_of=as_of)
         drops = _grade_drops(as_of=as_of, days=settings_row.grade_drop_days)
+    model_row = churn_model_in_service()
+    risks = None
+    if model_row is not None:
+        with timer.stage("score"):
+            risks = churn_risks_score(as_of=as_of, model_row=model_row)
     with timer.stage("compute"):
-        found = churn_evaluate(frame, drops, as_of=as_of, settings_row=settings_row)
-        found = _without_quiet_dismissals(found, as_of=as_of)
-        to_resolve = _warnings_to_resolve(found, frame)
+        holding = churn_evaluate(frame, drops, as_of=as_of, settings_row=settings_row)
+        by_reason = holding["reason"].value_counts().to_dict()
+        found = churn_merge(_without_quiet_dismissals(holding, as_of=as_of))
+        found, below = _found_by_risk(found, risks, settings_row=settings_row)
+        to_resolve = _warnings_to_resolve(found, frame, below=below)
     with timer.stage("write"):
+        if risks is not None:
+            churn_risks_write(risks, as_of=as_of)
         raised, refreshed = _warnings_upsert(found, as_of=as_of)
         _warnings_resolve(to_resolve)
-    by_reason = found["reason"].value_counts().to_dict()
-    return {
+    model_details = {} if model_row is None else {
+        "model_version": model_row.version, "scored": len(risks),
+        "at_risk": int((risks["risk"] >= settings_row.risk_threshold_percent).sum())}
+    return {**model_details,
         "stores_processed": len(frame), "changes": raised + len(to_resolve),
         "raised": raised, "refreshed": refreshed, "resolved": len(to_resolve),
         "holding": {str(r): int(by_reason.get(r, 0)) for r in SCANNED_REASONS},
@@ -345,22 +374,38 @@ def _churn_scan_locked(*, as_of: date, settings_row) -> dict:
     }
 
 
+def _found_by_risk(found: pd.DataFrame, risks: pd.DataFrame | None, *, settings_row
+                   ) -> tuple[pd.DataFrame, dict]:
+    """With a churn model in service, a store is warned when its risk reaches the
+    threshold and a rule gives the human reason; the warning's score is the risk. Returns
+    the warnings kept and the risk of the stores whose rules hold but whose risk is below
+    the threshold."""
+    if risks is None:
+        return found, {}
+    risk = found["customer_id"].map(risks.set_index("customer_id")["risk"]).fillna(0)
+    risk = risk.astype("int64")
+    threshold = settings_row.risk_threshold_percent
+    kept = found[risk >= threshold].copy()
+    kept["score"] = risk[risk >= threshold]
+    kept["evidence"] = [{**evidence, "churn_risk": int(value)} for evidence, value in
+                        zip(kept["evidence"], kept["score"], strict=True)]
+    below = dict(zip(found["customer_id"][risk < threshold], risk[risk < threshold],
+                     strict=True))
+    return kept, below
+
+
 def _without_quiet_dismissals(found: pd.DataFrame, *, as_of: date) -> pd.DataFrame:
-    quiet = set(ChurnWarning.objects.filter(
+    quiet = ChurnWarning.objects.filter(
         status=WarningStatus.DISMISSED, reason__in=SCANNED_REASONS,
         resolved_at__date__gt=as_of - timedelta(days=DISMISSAL_QUIET_DAYS),
-    ).values_list("customer_id", "reason"))
-    if not quiet:
-        return found
-    keep = pd.Series([(c, r) not in quiet for c, r in zip(found["customer_id"], found["reason"],
-                                                          strict=True)],
-                     index=found.index, dtype=bool)
-    return found[keep]  # a boolean Series: rows, even none (an empty list picks no columns)
+    ).values_list("customer_id", flat=True)
+    return found[~found["customer_id"].isin(set(quiet))]
 
 
-def _warnings_to_resolve(found: pd.DataFrame, frame: pd.DataFrame) -> list[tuple]:
+def _warnings_to_resolve(found: pd.DataFrame, frame: pd.DataFrame, *, below: dict
+                         ) -> list[tuple]:
     """Open warnings whose condition no longer holds, with how they were resolved."""
-    holding = set(zip(found["customer_id"], found["reason"], strict=True))
+    holding = set(found["customer_id"])
     open_rows = ChurnWarning.objects.filter(
         status__in=OPEN_WARNING_STATUSES, reason__in=SCANNED_REASONS,
         customer__status=CustomerStatus.ACTIVE,
@@ -368,7 +413,12 @@ def _warnings_to_resolve(found: pd.DataFrame, frame: pd.DataFrame) -> list[tuple
     current = frame.set_index("customer_id")
     to_resolve = []
     for warning_id, customer_id, reason, evidence in open_rows:
-        if (customer_id, reason) in holding:
+        if customer_id in holding:
+            continue
+        if customer_id in below:
+            to_resolve.append((warning_id, _(
+                "Resolved automatically: the churn risk is down to %(risk)s %%, below the "
+                "warning threshold.") % {"risk": below[customer_id]}))
             continue
         resolution = _resolution(reason, current, customer_id, evidence)
         if resolution:
@@ -421,11 +471,14 @@ def _warnings_upsert(found: pd.DataFrame, *, as_of: date) -> tuple[int, int]:
                     status, as_of, raised_at, updated_at, resolution)
                 SELECT customer_id, owner_id, reason, score, evidence, %s, %s, now(), now(), ''
                 FROM churn_stage
-                ON CONFLICT (customer_id, reason) WHERE status IN ('open', 'acknowledged')
-                DO UPDATE SET score = EXCLUDED.score, evidence = EXCLUDED.evidence,
-                              as_of = EXCLUDED.as_of, updated_at = now()
-                WHERE (w.score, w.evidence, w.as_of)
-                      IS DISTINCT FROM (EXCLUDED.score, EXCLUDED.evidence, EXCLUDED.as_of)
+                ON CONFLICT (customer_id) WHERE status IN ('open', 'acknowledged')
+                                              AND reason IN ({SCANNED_SQL})
+                DO UPDATE SET reason = EXCLUDED.reason, score = EXCLUDED.score,
+                              evidence = EXCLUDED.evidence, as_of = EXCLUDED.as_of,
+                              updated_at = now()
+                WHERE (w.reason, w.score, w.evidence, w.as_of)
+                      IS DISTINCT FROM (EXCLUDED.reason, EXCLUDED.score, EXCLUDED.evidence,
+                                        EXCLUDED.as_of)
                 RETURNING (xmax = 0) AS inserted
             )
             SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted)

@@ -17,14 +17,21 @@ Grading, exactly, so that anyone can recompute a grade by hand:
 
 Churn, each rule evaluated as of a date D:
 
-* no_order: the store has ordered before but not in the last K x 7 days (K order cycles of
-  a weekly store), i.e. last_order_date <= D - 7K;
+* no_order: the store has ordered before but not in the last K of its own usual order
+  cycles, i.e. last_order_date <= D - K x cycle. The usual cycle is the mean gap between
+  the distinct order weeks of its confirmed orders in the year up to D, in whole days
+  between 7 and 91; a store with fewer than three order weeks in that year counts as weekly;
 * purchase_drop: purchases in the 28 days up to D are down by X % or more against the
   store's own average per 28 days over the 84 days before them. Purchases are kept per
   month, so each month's amount is spread evenly over its days (the month of D over its
   days up to D);
 * grade_drop: a downgrade found by grading within the last G days, the store still below
   its old grade.
+
+A store gets at most one warning from these rules: its reasons are merged (churn_merge)
+into one row whose reason is the first that holds (no_order, purchase_drop, grade_drop),
+whose score is the highest, and whose evidence carries the evidence of every reason with
+the list of reasons under "reasons".
 """
 
 from datetime import date, timedelta
@@ -38,6 +45,11 @@ RECENT_DAYS = 28
 BASELINE_DAYS = 84
 DISMISSAL_QUIET_DAYS = 28
 GRADE_BONUS = {"A": 20, "B": 10}
+WEEKLY_CYCLE_DAYS = 7
+LONGEST_CYCLE_DAYS = 91
+CYCLE_LOOKBACK_DAYS = 365
+MIN_CYCLES_FOR_INTERVAL = 3
+SCANNED_REASONS = [ChurnReason.NO_ORDER, ChurnReason.PURCHASE_DROP, ChurnReason.GRADE_DROP]
 
 
 # --- Dates ------------------------------------------------------------------------------
@@ -138,6 +150,15 @@ def grades_compute(frame: pd.DataFrame, *, window: list[date], settings_row) -> 
 # --- Churn ------------------------------------------------------------------------------
 
 
+def usual_cycle_days(cycles: pd.Series, first: pd.Series, last: pd.Series) -> pd.Series:
+    """Each store's usual order interval in days from its distinct order weeks in the
+    look-back year and the first and last order dates among them (see the module)."""
+    span = (pd.to_datetime(last) - pd.to_datetime(first)).dt.days
+    gaps = (cycles.astype("float64") - 1).where(cycles >= MIN_CYCLES_FOR_INTERVAL)
+    interval = (span / gaps).round().clip(WEEKLY_CYCLE_DAYS, LONGEST_CYCLE_DAYS)
+    return interval.fillna(WEEKLY_CYCLE_DAYS).astype("int64")
+
+
 def churn_evaluate(frame: pd.DataFrame, drops: pd.DataFrame, *, as_of: date,
                    settings_row) -> pd.DataFrame:
     """Rows (customer_id, owner_id, reason, score, evidence) of every warning that holds."""
@@ -147,15 +168,17 @@ def churn_evaluate(frame: pd.DataFrame, drops: pd.DataFrame, *, as_of: date,
     found = []
 
     days_since = (pd.Timestamp(as_of) - frame["last_order_date"]).dt.days
-    no_order = frame["last_order_date"].notna() & (days_since >= 7 * cycles)
-    for row, days, extra in zip(frame[no_order].itertuples(), days_since[no_order],
-                                bonus[no_order], strict=True):
-        missed = int(days) // 7
+    cycle_days = frame["cycle_days"] if "cycle_days" in frame else pd.Series(
+        WEEKLY_CYCLE_DAYS, index=frame.index)
+    no_order = frame["last_order_date"].notna() & (days_since >= cycle_days * cycles)
+    for row, days, cycle, extra in zip(frame[no_order].itertuples(), days_since[no_order],
+                                       cycle_days[no_order], bonus[no_order], strict=True):
+        missed = int(days) // int(cycle)
         found.append((row.customer_id, row.owner_id, ChurnReason.NO_ORDER,
                       min(100, 40 + 15 * (missed - cycles) + extra), {
                           "last_order_date": row.last_order_date.date().isoformat(),
                           "days_since_last_order": int(days), "cycles_missed": missed,
-                          "cycle_days": 7, "threshold_cycles": cycles}))
+                          "cycle_days": int(cycle), "threshold_cycles": cycles}))
 
     base = frame["base"]
     dropped = (base > 0) & (frame["recent"] * 100 <= base * (100 - drop_percent))
@@ -183,6 +206,29 @@ def churn_evaluate(frame: pd.DataFrame, drops: pd.DataFrame, *, as_of: date,
                                   "new_monthly_average": _money(row.new_average)}))
     return pd.DataFrame(found, columns=["customer_id", "owner_id", "reason", "score",
                                         "evidence"])
+
+
+def churn_merge(found: pd.DataFrame) -> pd.DataFrame:
+    """One row per store out of the rows of churn_evaluate: the first of its reasons in the
+    order of SCANNED_REASONS (a store that stopped ordering is warned for that, its fall in
+    purchases following from it), the highest score, and the evidence of all its reasons
+    merged, with the reasons in that order under "reasons"."""
+    columns = ["customer_id", "owner_id", "reason", "score", "evidence"]
+    if not len(found):
+        return pd.DataFrame(columns=columns)
+    order = {reason: i for i, reason in enumerate(SCANNED_REASONS)}
+    ranked = found.assign(_order=found["reason"].map(order)).sort_values(
+        ["customer_id", "_order"], kind="mergesort")
+    rows = []
+    for customer_id, group in ranked.groupby("customer_id", sort=True):
+        evidence: dict = {}
+        for item in group["evidence"]:
+            evidence.update(item)
+        evidence["reasons"] = [str(r) for r in group["reason"]]
+        top = group.iloc[0]
+        rows.append((customer_id, top["owner_id"], top["reason"], int(group["score"].max()),
+                     evidence))
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _money(value) -> str | None:

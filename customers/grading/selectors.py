@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from customers.access import Ability, can
 from customers.models import (
     OPEN_WARNING_STATUSES,
+    ChurnModel,
     ChurnReason,
     ChurnRuleSettings,
     ChurnWarning,
@@ -68,6 +69,8 @@ def customer_grade_card(*, user, customer_id: int) -> dict | None:
         "customer": customer, "latest": latest, "history": history,
         "settings": grading_settings_get(),
         "changes": list(GradeChange.objects.filter(customer=customer)[:5]),
+        "churn_threshold": churn_settings_get().risk_threshold_percent,
+        "churn_horizon": churn_settings_get().horizon_weeks,
     }
 
 
@@ -100,3 +103,10 @@ def churn_warning_inbox(*, user, status: str = "open", reason: str = "") -> Quer
     if reason in ChurnReason.values:
         warnings = warnings.filter(reason=reason)
     return warnings.order_by("-score", "-raised_at", "-id")
+
+
+def churn_models_visible_to(user) -> QuerySet[ChurnModel]:
+    """Every training of the churn model with its back-test figures: for admins only."""
+    if not can(user, Ability.RUN_JOBS):
+        return ChurnModel.objects.none()
+    return ChurnModel.objects.defer("model").select_related("job_run")

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from customers.models import (
+    ChurnModel,
     ChurnWarning,
     GradeChange,
     GradeSnapshot,
@@ -70,3 +71,13 @@ class JobStartSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=JobKind.choices)
     as_of = serializers.DateField(required=False, allow_null=True, default=None)
 
+
+
+class ChurnModelSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = ChurnModel
+        fields = ["id", "version", "trained_at", "as_of", "horizon_weeks", "threshold_percent",
+                  "status", "status_display", "message", "metrics", "job_run"]
+        read_only_fields = fields

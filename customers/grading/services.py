@@ -32,7 +32,8 @@ from .selectors import (
 
 GRADING_SETTINGS_FIELDS = ["window_months", "method", "a_share_percent", "b_share_percent",
                            "c_share_percent", "a_amount", "b_amount", "tier_count"]
-CHURN_SETTINGS_FIELDS = ["no_order_cycles", "drop_percent", "grade_drop_days"]
+CHURN_SETTINGS_FIELDS = ["no_order_cycles", "drop_percent", "grade_drop_days", "horizon_weeks",
+                         "risk_threshold_percent"]
 
 
 def validate_as_of(as_of: date) -> None:
@@ -111,9 +112,10 @@ def job_run_start(*, user, kind: str, as_of: date | None) -> None:
         window = grading_window(as_of=as_of, months=grading_settings_get().window_months)
         validate_window_has_purchases(window, _("No purchases are recorded from %(first)s to "
                                                 "%(last)s: there is nothing to grade."))
-    from customers.tasks import recompute_grades_task, scan_churn_task
+    from customers.tasks import recompute_grades_task, scan_churn_task, train_churn_model_task
 
-    task = recompute_grades_task if kind == JobKind.GRADES else scan_churn_task
+    task = {JobKind.GRADES: recompute_grades_task, JobKind.CHURN: scan_churn_task,
+            JobKind.TRAIN: train_churn_model_task}[kind]
     transaction.on_commit(lambda: task.delay(as_of=as_of.isoformat(), user_id=user.pk))
 
 

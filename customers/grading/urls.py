@@ -12,5 +12,6 @@ urlpatterns = [
             views.warning_action_view, name="warning-action"),
     path("runs/", views.job_runs_view, name="runs"),
     path("runs/<int:pk>/restart/", views.job_run_restart_view, name="run-restart"),
+    path("model/", views.churn_model_view, name="model"),
     path("settings/", views.settings_view, name="settings"),
 ]

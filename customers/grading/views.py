@@ -86,3 +86,15 @@ def job_runs_view(request):
     runs = Paginator(selectors.job_runs_visible_to(request.user), 25).get_page(
         request.GET.get("page"))
     return render(request, "customers/grading/runs.html", {"form": form, "page_obj": runs})
+
+
+@login_required
+def churn_model_view(request):
+    """The churn models trained, the one in service, and each back-test against the
+    baseline "days since last order"."""
+    require(request.user, Ability.RUN_JOBS)
+    models = list(selectors.churn_models_visible_to(request.user)[:12])
+    return render(request, "customers/grading/model.html", {
+        "models": models, "latest": models[0] if models else None,
+        "in_service": next((m for m in models if m.status == "in_service"), None),
+    })

@@ -63,7 +63,7 @@ def _readable(key, value):
 def evidence_items(evidence) -> list[tuple[str, object]]:
     """A warning's evidence as (readable label, value) pairs; unknown keys as they are."""
     return [(EVIDENCE_LABELS.get(key, key), _readable(key, value))
-            for key, value in (evidence or {}).items()]
+            for key, value in (evidence or {}).items() if key != "reasons"]
 
 
 @register.filter
@@ -71,3 +71,21 @@ def run_detail_items(details) -> list[tuple[str, object]]:
     """A job run's details as (readable label, value) pairs, without Python reprs."""
     return [(RUN_DETAIL_LABELS.get(key, key), _readable(key, value))
             for key, value in (details or {}).items()]
+
+
+@register.filter
+def warning_reasons(warning) -> list[str]:
+    """Every reason of a warning, translated: the scan merges a store's reasons into one
+    warning and lists them in its evidence."""
+    codes = (warning.evidence or {}).get("reasons") or [warning.reason]
+    labels = dict(ChurnReason.choices)
+    return [str(labels.get(code, code)) for code in codes]
+
+
+@register.filter
+def calibration_rows(model_rows, baseline_rows) -> list[dict]:
+    """The model's and the baseline's calibration tables side by side, by decile."""
+    baseline = {row["decile"]: row for row in baseline_rows or []}
+    return [{**row, "baseline_predicted": baseline.get(row["decile"], {}).get("predicted"),
+             "baseline_observed": baseline.get(row["decile"], {}).get("observed")}
+            for row in model_rows or []]

@@ -38,7 +38,8 @@ def test_no_order_in_two_weekly_cycles_raises_a_warning_for_the_manager(db, stor
     assert (warning.reason, warning.status, warning.owner, warning.score) == (
         "no_order", "open", manager, 40)
     assert warning.evidence == {"last_order_date": "2026-11-06", "days_since_last_order": 14,
-                                "cycles_missed": 2, "cycle_days": 7, "threshold_cycles": 2}
+                                "cycles_missed": 2, "cycle_days": 7, "threshold_cycles": 2,
+                                "reasons": ["no_order"]}
     assert (run.stores_processed, run.details["raised"]) == (1, 1)
 
 
@@ -100,7 +101,8 @@ def test_purchases_down_thirty_percent_or_more_raise_a_drop_warning(db, store):
     warning = warnings_of(store, "purchase_drop").get()
     assert warning.evidence == {"recent_28_days": "1680.00",
                                 "average_28_days_before": "2800.00",
-                                "drop_percent": "40.0", "threshold_percent": 30}
+                                "drop_percent": "40.0", "threshold_percent": 30,
+                                "reasons": ["purchase_drop"]}
     assert warning.score == 40
 
 
@@ -122,7 +124,7 @@ def test_a_recent_downgrade_raises_a_grade_drop_warning(db, store):
     assert warning.score == 80
     assert warning.evidence == {"old_grade": "A", "new_grade": "C", "changed_on": "2026-11-01",
                                 "old_monthly_average": "30000.00",
-                                "new_monthly_average": "20000.00"}
+                                "new_monthly_average": "20000.00", "reasons": ["grade_drop"]}
 
 
 def test_a_dismissed_false_alarm_is_not_raised_again_at_once(db, store, manager):
@@ -188,7 +190,7 @@ def test_a_closed_warning_cannot_be_closed_again(db, store, manager):
 def test_inbox_shows_a_manager_only_their_open_warnings_highest_score_first(
         db, store, other_store, manager):
     low = ChurnWarningFactory(customer=store, score=30)
-    high = ChurnWarningFactory(customer=store, reason="purchase_drop", score=90)
+    high = ChurnWarningFactory(customer=store, reason="complaint_open", score=90)
     ChurnWarningFactory(customer=store, reason="grade_drop", status="resolved")
     ChurnWarningFactory(customer=other_store)
     assert list(churn_warning_inbox(user=manager)) == [high, low]

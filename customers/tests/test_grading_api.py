@@ -66,12 +66,12 @@ def test_resolve_without_a_how_is_a_field_error(db, store, manager):
 
 def test_dismiss_and_filter_open_warnings(db, store, manager):
     first = ChurnWarningFactory(customer=store)
-    ChurnWarningFactory(customer=store, reason="purchase_drop")
+    ChurnWarningFactory(customer=store, reason="complaint_open")
     answer = api_as(manager).post(f"/api/churn-warnings/{first.pk}/dismiss/",
                                   {"resolution": "on holiday"}, format="json")
     assert (answer.status_code, answer.json()["status"]) == (200, "dismissed")
     open_rows = api_as(manager).get("/api/churn-warnings/?is_open=true").json()["results"]
-    assert [r["reason"] for r in open_rows] == ["purchase_drop"]
+    assert [r["reason"] for r in open_rows] == ["complaint_open"]
 
 
 def test_visit_cadence_is_exposed_read_only(db, clerk):

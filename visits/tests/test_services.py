@@ -43,10 +43,10 @@ def test_generate_skips_stores_that_are_not_active(placed_manager, graded_stores
 
 def test_key_aims_flag_the_next_visit_only(placed_manager, graded_stores):
     a = graded_stores[0]
+    # One warning per store carrying all its reasons (the churn scan merges them).
     ChurnWarning.objects.create(customer=a, reason=ChurnReason.NO_ORDER, score=70,
-                                as_of=MONDAY, owner=placed_manager)
-    ChurnWarning.objects.create(customer=a, reason=ChurnReason.GRADE_DROP, score=50,
-                                as_of=MONDAY, owner=placed_manager)
+                                as_of=MONDAY, owner=placed_manager,
+                                evidence={"reasons": ["no_order", "grade_drop"]})
 
     services.plan_generate(manager=placed_manager, user=placed_manager, first_day=MONDAY)
 
