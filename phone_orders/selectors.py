@@ -17,6 +17,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -138,9 +139,10 @@ def call_list(*, user, day: date | None = None) -> QuerySet[Customer]:
             order_amount=Subquery(order.values("total_amount")[:1]),
             has_warning=Exists(ChurnWarning.objects.filter(
                 customer=OuterRef("pk"), status__in=OPEN_WARNING_STATUSES)),
-            churn_risk=Subquery(ChurnWarning.objects.filter(
+            # The model's risk when one has been scored, else the open warning's score.
+            call_risk=Coalesce(F("churn_risk"), Subquery(ChurnWarning.objects.filter(
                 customer=OuterRef("pk"), status__in=OPEN_WARNING_STATUSES)
-                .order_by("-score").values("score")[:1]),
+                .order_by("-score").values("score")[:1])),
             last_order_cartons=Subquery(Order.objects.filter(
                 customer=OuterRef("pk"), status=OrderStatus.CONFIRMED,
                 order_date=OuterRef("last_order_date")).order_by("-id")

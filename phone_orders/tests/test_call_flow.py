@@ -89,6 +89,6 @@ def test_each_call_list_row_shows_grade_risk_last_order_and_call_back(client, cl
     response = client.get("/orders/calls/", HTTP_ACCEPT_LANGUAGE="en")
 
     row = next(s for s in response.context["stores"] if s.pk == first.pk)
-    assert (row.grade, row.churn_risk, row.last_order_date, row.last_order_cartons) == (
+    assert (row.grade, row.call_risk, row.last_order_date, row.last_order_cartons) == (
         "A", 70, order.order_date, 3)
     assert "3 cartons" in response.content.decode()
