@@ -14,6 +14,7 @@ from urllib.parse import quote, urlparse
 
 import psycopg2
 import pytest
+from celery.result import allow_join_result
 from django.conf import settings
 from django.utils import timezone
 
@@ -24,6 +25,13 @@ from customers.tests.grading_factories import MonthlyPurchaseFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+
+
+def _result(async_result, timeout: int):
+    """Wait for a task's result. Celery refuses a blocking get() in a process it thinks is a
+    worker (an earlier test may have run tasks in process); this test process is not one."""
+    with allow_join_result():
+        return async_result.get(timeout=timeout)
 
 
 def _reachable(url: str, default_port: int) -> bool:
@@ -124,9 +132,9 @@ def test_a_real_worker_runs_the_grading_and_churn_jobs(worker, territory, manage
     # when the worker runs both jobs
     grades = recompute_grades_task.apply_async(kwargs={"as_of": today.isoformat()},
                                                queue=worker)
-    grades_run_id = grades.get(timeout=90)
+    grades_run_id = _result(grades, 90)
     churn = scan_churn_task.apply_async(kwargs={"as_of": today.isoformat()}, queue=worker)
-    churn_run_id = churn.get(timeout=90)
+    churn_run_id = _result(churn, 90)
 
     # then the rows are there, written by the worker's own connection
     # 90 % of purchases lie before the second store: B
@@ -183,7 +191,7 @@ def test_a_worker_killed_mid_run_leaves_the_grades_and_the_reaper_marks_the_run(
     worker = _worker_start(queue, redis_url)
     try:
         first = recompute_grades_task.apply_async(kwargs={"as_of": today.isoformat()})
-        first.get(timeout=90)
+        _result(first, 90)
         graded = dict(Customer.objects.values_list("pk", "grade"))
         assert graded == {loyal.pk: "A", lapsed.pk: "B"}
         snapshots = sorted(GradeSnapshot.objects.values_list("customer_id", "grade",
