@@ -99,7 +99,13 @@
     if (event.code === "KeyT") {
       // The substitutes of the first short line; number keys then pick from them.
       const link = document.querySelector(".substitutes-link");
-      if (link) { pickList = "#substitutes"; link.click(); focusSearch(); }
+      if (link) {
+        pickList = "#substitutes";
+        // Ask htmx directly: a click on a link swapped in by another request is not always
+        // bound yet, and would only follow its "#".
+        htmx.ajax("GET", link.getAttribute("hx-get"), { target: "#substitutes" });
+        focusSearch();
+      }
       return Boolean(link);
     }
     if (ALT_LISTS[event.code]) {
