@@ -48,6 +48,7 @@ class Ability(StrEnum):
     SEE_SCORECARDS = "see_scorecards"  # others' scorecards: department ranking or all
     EDIT_SCORECARD_RULES = "edit_scorecard_rules"
     RECLOSE_EVALUATION = "reclose_evaluation"  # re-run the close of a closed month
+    CONFIRM_KEY_ACCOUNTS = "confirm_key_accounts"  # a supervisor for their department
 
 
 _ALL = frozenset(Role)
@@ -77,6 +78,7 @@ ABILITIES: dict[Ability, frozenset[str]] = {
     Ability.WRITE_BRIEFING: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Ability.SEE_TARGETS: frozenset({Role.MANAGER, Role.SUPERVISOR, Role.ADMIN}),
     Ability.EDIT_TARGETS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    Ability.CONFIRM_KEY_ACCOUNTS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Ability.HAVE_SCORECARD: frozenset({Role.MANAGER, Role.CLERK}),
     Ability.SEE_SCORECARDS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Ability.EDIT_SCORECARD_RULES: frozenset({Role.ADMIN}),

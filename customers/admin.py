@@ -11,7 +11,17 @@ from crm_project.errors import BusinessError
 
 from .access import Ability, require
 from .importers import CLEAR, COLUMNS, customers_import
-from .models import ChurnWarning, Customer, Department, MonthlyPurchase, Territory, User
+from .models import (
+    ChurnWarning,
+    Customer,
+    Department,
+    KeyAccount,
+    KeyAccountFlag,
+    KeyAccountSettings,
+    MonthlyPurchase,
+    Territory,
+    User,
+)
 from .selectors import customers_visible_to
 
 
@@ -124,3 +134,28 @@ class ChurnWarningAdmin(admin.ModelAdmin):
     list_filter = ["status", "reason"]
     raw_id_fields = ["customer", "owner", "handled_by"]
     search_fields = ["customer__code", "customer__name"]
+
+
+# Key accounts: the admins' criteria (one row, every edit kept) and manual flags.
+@admin.register(KeyAccountSettings)
+class KeyAccountSettingsAdmin(SimpleHistoryAdmin):
+    list_display = ["grades", "min_tier", "min_monthly_average", "updated_at"]
+
+
+@admin.register(KeyAccountFlag)
+class KeyAccountFlagAdmin(SimpleHistoryAdmin):
+    list_display = ["customer", "reason", "flagged_by", "created_at"]
+    raw_id_fields = ["customer"]
+    readonly_fields = ["flagged_by"]
+
+    def save_model(self, request, obj, form, change):
+        obj.flagged_by = obj.flagged_by or request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(KeyAccount)
+class KeyAccountAdmin(admin.ModelAdmin):
+    list_display = ["customer", "month", "status", "manual", "decided_by"]
+    list_filter = ["status", "month"]
+    raw_id_fields = ["customer"]
+    readonly_fields = ["decided_by", "decided_at"]

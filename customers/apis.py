@@ -4,14 +4,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from . import selectors, services
+from . import keyaccounts, selectors, services
 from .access import Ability, require
 from .exports import customers_to_xlsx_response
 from .filters import CustomerFilter
-from .models import Customer
+from .models import Customer, KeyAccount
 from .serializers import (
     CustomerHistorySerializer,
     CustomerSerializer,
+    KeyAccountSerializer,
     ReassignSerializer,
     TerritorySerializer,
 )
@@ -74,6 +75,36 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return customers_to_xlsx_response(self.filter_queryset(self.get_queryset()))
 
 
+class KeyAccountViewSet(viewsets.ReadOnlyModelViewSet):
+    """Key-account proposals of the stores the user sees; a supervisor confirms or drops
+    those of their department, an admin any."""
+
+    serializer_class = KeyAccountSerializer
+    queryset = KeyAccount.objects.none()
+
+    def get_queryset(self):
+        proposals = keyaccounts.key_accounts_visible_to(self.request.user).select_related(
+            "customer")
+        if status_filter := self.request.query_params.get("status"):
+            proposals = proposals.filter(status=status_filter)
+        return proposals
+
+    def _decide(self, request, confirm: bool):
+        key_account = keyaccounts.key_account_decide(key_account=self.get_object(),
+                                                     user=request.user, confirm=confirm)
+        return Response(KeyAccountSerializer(key_account).data)
+
+    @extend_schema(request=None, responses=KeyAccountSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        return self._decide(request, confirm=True)
+
+    @extend_schema(request=None, responses=KeyAccountSerializer)
+    @action(detail=True, methods=["post"])
+    def drop(self, request, pk=None):
+        return self._decide(request, confirm=False)
+
+
 class TerritoryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = TerritorySerializer
     queryset = Customer.objects.none()
@@ -86,4 +117,5 @@ class TerritoryViewSet(viewsets.ReadOnlyModelViewSet):
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("territories", TerritoryViewSet, basename="territory")
+router.register("key-accounts", KeyAccountViewSet, basename="key-account")
 urlpatterns = router.urls

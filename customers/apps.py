@@ -18,3 +18,7 @@ class CustomersConfig(AppConfig):
         # every migrate rather than in a data migration.
         post_migrate.connect(_sync_role_groups, sender=self,
                              dispatch_uid="customers.sync_role_groups")
+        from .cards import register_card_block
+        from .care import card_guidance
+
+        register_card_block("customers/care/_guidance.html", card_guidance, order=15)

@@ -299,6 +299,8 @@ class Customer(models.Model):
         help_text=_("Probability that the store places no order within the horizon."))
     churn_risk_as_of = models.DateField(_("churn risk as of"), null=True, blank=True,
                                         editable=False)
+    # Written by customers.keyaccounts when a supervisor confirms or drops a proposal.
+    is_key_account = models.BooleanField(_("key account"), default=False, editable=False)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -676,3 +678,83 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.as_of} {self.status}"
+
+
+class KeyAccountSettings(models.Model):
+    """The one row of key-account criteria (大客户评定标准, pk=1), edited by admins; every
+    edit is kept. A store is proposed when it meets every criterion that is set, or when
+    it carries a manual flag (KeyAccountFlag)."""
+
+    grades = models.CharField(_("grades"), max_length=3, default="A",
+                              help_text=_("Letters of the grades that qualify, e.g. A or AB."))
+    min_tier = models.PositiveSmallIntegerField(_("minimum tier"), null=True, blank=True)
+    min_monthly_average = models.DecimalField(
+        _("minimum monthly average purchase (yuan)"), max_digits=14, decimal_places=2,
+        null=True, blank=True, validators=[MinValueValidator(Decimal("0"))],
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(verbose_name=_("historical key-account settings"))
+
+    class Meta:
+        verbose_name = _("key-account settings")
+        verbose_name_plural = _("key-account settings")
+
+    def __str__(self) -> str:
+        return str(_("key-account settings"))
+
+
+class KeyAccountFlag(models.Model):
+    """An admin's manual flag: the store is proposed whatever the criteria say."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE,
+                                    related_name="key_account_flag",
+                                    verbose_name=_("customer"))
+    reason = models.CharField(_("reason"), max_length=200)
+    flagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("flagged by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords(verbose_name=_("historical key-account flags"))
+
+    class Meta:
+        verbose_name = _("key-account flag")
+        verbose_name_plural = _("key-account flags")
+        constraints = [models.CheckConstraint(condition=~models.Q(reason=""),
+                                              name="key_account_flag_has_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.customer} ({self.reason})"
+
+
+class KeyAccountStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DROPPED = "dropped", _("Dropped")
+
+
+class KeyAccount(models.Model):
+    """A store proposed as a key account (大客户) for a month, then confirmed or dropped by
+    a supervisor of its department or an admin."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE,
+                                 related_name="key_accounts", verbose_name=_("customer"))
+    month = models.DateField(_("month"))  # the first day
+    status = models.CharField(_("status"), max_length=10, choices=KeyAccountStatus.choices,
+                              default=KeyAccountStatus.PROPOSED)
+    manual = models.BooleanField(_("flagged by hand"), default=False)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("key account")
+        verbose_name_plural = _("key accounts")
+        ordering = ["-month", "customer_id"]
+        constraints = [models.UniqueConstraint(fields=["customer", "month"],
+                                               name="key_account_once_a_month")]
+        indexes = [models.Index(fields=["month", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer} {self.month:%Y-%m} {self.status}"

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import Customer, Grade, Territory
+from .models import Customer, Grade, KeyAccount, Territory
 from .selectors import managers_visible_to, territories_visible_to
 
 READ_ONLY = ["id", "grade", "tier", "monthly_average", "grade_as_of", "last_order_date",
@@ -53,3 +53,14 @@ class TerritorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Territory
         fields = ["id", "code", "name", "department", "department_code"]
+
+
+class KeyAccountSerializer(serializers.ModelSerializer):
+    customer_code = serializers.CharField(source="customer.code", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+
+    class Meta:
+        model = KeyAccount
+        fields = ["id", "customer", "customer_code", "customer_name", "month", "status",
+                  "manual", "decided_by", "decided_at"]
+        read_only_fields = fields

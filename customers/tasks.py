@@ -66,3 +66,14 @@ def train_churn_model_task(self, as_of: str | None = None, user_id: int | None =
     """Monthly: back-test and retrain the churn model (in service only if it beats the
     baseline)."""
     return train_churn_model(as_of=_as_of(as_of), started_by=_started_by(user_id)).pk
+
+
+@shared_task(name="customers.propose_key_accounts", autoretry_for=(OperationalError,
+             InterfaceError), retry_backoff=30, max_retries=5)
+def propose_key_accounts_task(month: str | None = None) -> int:
+    """The month's key-account proposals (the current month unless given, YYYY-MM)."""
+    from .keyaccounts import propose_key_accounts
+
+    first = (date.fromisoformat(f"{month}-01") if month
+             else timezone.localdate().replace(day=1))
+    return propose_key_accounts(month=first)

@@ -1,14 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from crm_project.errors import BusinessError, form_add_error
 
-from . import selectors, services
+from . import keyaccounts, selectors, services
 from .access import Ability, can, require
 from .exports import customers_to_xlsx_response
 from .forms import CustomerForm
@@ -87,3 +88,24 @@ def customer_edit_view(request, pk):
             messages.success(request, _("Changes saved."))
             return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/form.html", {"form": form, "customer": customer})
+
+
+@login_required
+def key_accounts_view(request):
+    """The key-account proposals of the supervisor's department (an admin's: all)."""
+    require(request.user, Ability.CONFIRM_KEY_ACCOUNTS)
+    proposals = (keyaccounts.key_accounts_visible_to(request.user)
+                 .select_related("customer", "decided_by")[:500])
+    return render(request, "customers/key_accounts.html", {"proposals": proposals})
+
+
+@require_POST
+@login_required
+def key_account_decide_view(request, pk, decision):
+    if decision not in ("confirm", "drop"):
+        raise Http404
+    key_account = get_object_or_404(keyaccounts.key_accounts_visible_to(request.user), pk=pk)
+    keyaccounts.key_account_decide(key_account=key_account, user=request.user,
+                                   confirm=decision == "confirm")
+    messages.success(request, _("Confirmed.") if decision == "confirm" else _("Dropped."))
+    return redirect("customers:key_accounts")

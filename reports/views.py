@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
+from customers.care import care_reminders
 
 from . import charts, exports, forms, selectors
 from .selectors import home_figures
@@ -31,6 +32,7 @@ def home(request):
         "today": today, "yesterday": today - timedelta(days=1),
         # The customer list filters by ISO weekday (1 = Monday), as the stores' order day.
         "order_weekday": today.isoweekday(),
+        "care_reminders": care_reminders(user=request.user, today=today),
     })
 
 

@@ -184,6 +184,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The churn model retrained on the 2nd of each month, after the monthly grades.
     "churn-model-monthly": {"task": "customers.train_churn_model",
                             "schedule": crontab(minute=0, hour=2, day_of_month=2)},
+    # Key-account proposals once the month's grades are in.
+    "key-accounts-monthly": {"task": "customers.propose_key_accounts",
+                             "schedule": crontab(minute=0, hour=3, day_of_month=1)},
     # Churn after grading, so that tonight's downgrades are seen.
     "churn-nightly": {"task": "customers.scan_churn", "schedule": crontab(minute=30, hour=2)},
     "complaints-churn-scan": {"task": "complaints.tasks.complaint_churn_scan_task",
