@@ -144,6 +144,16 @@ def text_column(series: pd.Series) -> pd.Series:
     return series.astype("string").fillna("").astype(str)
 
 
+def stage_frame(table: str, frame: pd.DataFrame, columns: dict[str, str]) -> None:
+    """A temporary table (dropped at commit) holding a DataFrame's columns, typed as given
+    (`{"customer_id": "bigint PRIMARY KEY", ...}`), filled by COPY."""
+    definition = ", ".join(f"{name} {sql_type}" for name, sql_type in columns.items())
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TEMP TABLE {table} ({definition}) ON COMMIT DROP")
+    copy_into(table, frame, list(columns))
+
+
 def copy_into(table: str, frame: pd.DataFrame, columns: list[str]) -> None:
     """COPY a DataFrame's columns into a (staging) table."""
     buffer = io.StringIO()

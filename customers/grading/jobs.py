@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from crm_project.jobs import (
     JOB_JOIN_WORK_MEM,
     StageTimer,
-    copy_into,
     job_lock,
     job_work_mem,
     read_frame,
+    stage_frame,
     text_column,
 )
 from customers.jobruns import job_run_record
@@ -454,16 +454,12 @@ def _warnings_upsert(found: pd.DataFrame, *, as_of: date) -> tuple[int, int]:
     if not len(found):
         return 0, 0
     table = ChurnWarning._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS churn_stage")
-        cursor.execute("""
-            CREATE TEMP TABLE churn_stage (customer_id bigint, owner_id bigint,
-                reason varchar(20), score smallint, evidence jsonb) ON COMMIT DROP
-        """)
     staged = found.copy()
     staged["evidence"] = staged["evidence"].map(json.dumps)
     staged["owner_id"] = staged["owner_id"].astype("Int64")
-    copy_into("churn_stage", staged, ["customer_id", "owner_id", "reason", "score", "evidence"])
+    stage_frame("churn_stage", staged, {"customer_id": "bigint", "owner_id": "bigint",
+                                        "reason": "varchar(20)", "score": "smallint",
+                                        "evidence": "jsonb"})
     with connection.cursor() as cursor:
         cursor.execute(f"""
             WITH upserted AS (
@@ -492,11 +488,7 @@ def _warnings_resolve(to_resolve: list[tuple]) -> None:
     if not to_resolve:
         return
     frame = pd.DataFrame(to_resolve, columns=["id", "resolution"])
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS churn_resolve")
-        cursor.execute("CREATE TEMP TABLE churn_resolve (id bigint, resolution text) "
-                       "ON COMMIT DROP")
-    copy_into("churn_resolve", frame, ["id", "resolution"])
+    stage_frame("churn_resolve", frame, {"id": "bigint", "resolution": "text"})
     with connection.cursor() as cursor:
         cursor.execute(f"""
             UPDATE {ChurnWarning._meta.db_table} w

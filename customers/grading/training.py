@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
-from crm_project.jobs import StageTimer, copy_into, job_lock, read_frame
+from crm_project.jobs import StageTimer, job_lock, read_frame, stage_frame
 from customers.jobruns import job_run_record
 from customers.models import (
     MAX_HORIZON_WEEKS,
@@ -228,11 +228,8 @@ def churn_risks_score(*, as_of: date, model_row: ChurnModel) -> pd.DataFrame:
 def churn_risks_write(risks: pd.DataFrame, *, as_of: date) -> int:
     """Write churn_risk and churn_risk_as_of of every active store (NULL for the stores
     without history), touching only rows that change."""
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS churn_risk_stage")
-        cursor.execute("CREATE TEMP TABLE churn_risk_stage (customer_id bigint PRIMARY KEY, "
-                       "risk smallint) ON COMMIT DROP")
-    copy_into("churn_risk_stage", risks, ["customer_id", "risk"])
+    stage_frame("churn_risk_stage", risks, {"customer_id": "bigint PRIMARY KEY",
+                                            "risk": "smallint"})
     with connection.cursor() as cursor:
         cursor.execute(f"""
             UPDATE {Customer._meta.db_table} c
