@@ -44,6 +44,15 @@ def _known_user(request):
     return wrapped if getattr(wrapped, "is_authenticated", False) else None
 
 
+def current_request_context() -> tuple[str | None, int | None]:
+    """The request id and user id of the request being served, if any."""
+    request = _current_request.get()
+    if request is None:
+        return None, None
+    user = _known_user(request)
+    return getattr(request, "request_id", None), user.pk if user is not None else None
+
+
 class RequestContextFilter(logging.Filter):
     """Adds request_id, user_id and username (None outside a request or before login) and,
     inside a Celery task, task_id and task_name to every record."""

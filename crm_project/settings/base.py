@@ -16,6 +16,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from crm_project.error_reporting import init_error_reporting
 from crm_project.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -291,6 +292,14 @@ LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Error reporting (Sentry or compatible) only when SENTRY_DSN is set (error_reporting.py).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENABLED = init_error_reporting(
+    SENTRY_DSN,
+    environment=env("SENTRY_ENVIRONMENT",
+                    default=os.environ.get("DJANGO_SETTINGS_MODULE", "local").rsplit(".", 1)[-1]),
+    release=env("SENTRY_RELEASE", default=""),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))
 
 
 # --- Hardening (issue 13): login throttling, API tokens, Content-Security-Policy, health ---
