@@ -1,26 +1,25 @@
-"""Deadlines in China Standard Time: the first reply within one working day (Mon-Fri)."""
+"""Deadlines in China Standard Time: the first reply within one working day. Working days
+leave out weekends and China's public holidays and count make-up working days
+(crm_project.workdays)."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
+
+from crm_project import workdays
 
 from .conf import DEFAULT_RESOLUTION_DAYS
 
 
 def add_working_days(moment: datetime, days: int) -> datetime:
-    """`moment` plus `days` working days. A complaint taken on a weekend starts counting
-    on Monday at 00:00, so it is due at the end of Monday."""
+    """`moment` plus `days` working days. A complaint taken on a day off starts counting on
+    the next working day at 00:00, so it is due at the end of that day."""
     local = timezone.localtime(moment)
-    if local.weekday() >= 5:
-        local = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        while local.weekday() >= 5:
-            local += timedelta(days=1)
-    remaining = days
-    while remaining > 0:
-        local += timedelta(days=1)
-        if local.weekday() < 5:
-            remaining -= 1
-    return local
+    start = workdays.next_working_day(local.date())
+    if start != local.date():
+        local = timezone.make_aware(datetime.combine(start, time()), local.tzinfo)
+    due = workdays.add_working_days(start, days)
+    return local + timedelta(days=(due - start).days)
 
 
 def first_reply_due(received_at: datetime) -> datetime:

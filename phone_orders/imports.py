@@ -32,8 +32,10 @@ from .signals import purchases_changed
 
 COLUMNS = ["customer_code", "order_date", "sku_code", "cartons", "amount"]
 MAX_REPORTED_ERRORS = 100_000
-AMOUNT_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
-CARTONS_PATTERN = r"^-?\d{1,6}$"
+# [0-9], not \d: \d also matches Arabic-Indic, full-width and other Unicode digits, which
+# the database's numeric types refuse.
+AMOUNT_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
+CARTONS_PATTERN = r"^-?[0-9]{1,6}$"
 # A unit price outside this range of the SKU's wholesale price is a typing error.
 PRICE_RANGE = (0.5, 2.0)
 

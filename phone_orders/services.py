@@ -6,6 +6,7 @@ clerks confirm at the same moment. Purchases per store per month and the last or
 (customers' tables) are recomputed from the orders touched, inside the same transaction.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -580,14 +581,27 @@ def store_quota_set(*, user, customer: Customer, product: Product, cycle_start: 
     return quota
 
 
+# Carton counts typed or uploaded: ASCII digits only (str.isdigit() and int() also take
+# "²" or Arabic-Indic digits), at most nine of them, so any count fits the integer columns.
+CARTONS_TEXT = re.compile(r"[0-9]{1,9}")
+
+
+def _cartons_from_text(value) -> int | None:
+    """A whole, non-negative number of cartons, or None when `value` is not one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    text = str(value).strip() if value is not None else ""
+    return int(text) if CARTONS_TEXT.fullmatch(text) else None
+
+
 def _check_cartons_or_zero(value, *, field: str) -> int:
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        raise BusinessError(_("Enter a whole number of cartons."), field=field) from None
-    if value < 0:
-        raise BusinessError(_("Cartons cannot be negative."), field=field)
-    return value
+    cartons = _cartons_from_text(value)
+    if cartons is None:
+        if str(value).strip().startswith("-"):
+            raise BusinessError(_("Cartons cannot be negative."), field=field)
+        raise BusinessError(_("Enter a whole number of cartons (at most 999999999)."),
+                            field=field)
+    return cartons
 
 
 def cycle_supply_save(*, user, cycle_start: date, sku: str = "", available=None,
@@ -619,12 +633,12 @@ def cycle_supply_import(*, user, cycle_start: date, rows: list[dict]) -> int:
             errors.append({"row": number, "column": "sku_code", "reason": _("unknown SKU code")})
         elif product.pk in wanted:
             errors.append({"row": number, "column": "sku_code", "reason": _("appears twice")})
-        cartons = str(row.get("cartons", "")).strip()
-        if not cartons.isdigit():
+        cartons = _cartons_from_text(row.get("cartons", ""))
+        if cartons is None:
             errors.append({"row": number, "column": "cartons",
                            "reason": _("not a whole number of cartons")})
         elif product is not None:
-            wanted[product.pk] = (product, int(cartons))
+            wanted[product.pk] = (product, cartons)
     if errors:
         raise BusinessError(_("Nothing was saved: %(n)d rows are bad.")
                             % {"n": len({e["row"] for e in errors})}, field="file",

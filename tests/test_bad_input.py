@@ -2,7 +2,10 @@
 outside the user's reach answers as an unknown one. Cases found by the issue-13 attack."""
 
 
+from decimal import Decimal
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from conftest import api_as
@@ -10,7 +13,9 @@ from customers.grading.jobs import scan_churn
 from customers.models import ChurnWarning, Customer, JobRun, JobStatus, WarningStatus
 from customers.tests.factories import UserFactory
 from customers.tests.grading_factories import ChurnWarningFactory
-from phone_orders.models import Order, Product
+from phone_orders import services as order_services
+from phone_orders.imports import import_orders
+from phone_orders.models import CycleSupply, Order, OrderLine, Product
 from visits.models import PlannedVisit, Visit
 from visits.tests.factories import ProductFactory
 
@@ -90,3 +95,81 @@ def test_creating_a_product_without_the_right_is_forbidden_before_validation(
     response = api_as(user).post("/api/products/", {}, format="json")
     assert response.status_code == 403
     assert Product.objects.count() == 0
+
+
+# --- the rest of the issue-13 list --------------------------------------------------------
+
+@pytest.mark.parametrize("day", ["9999-99-99", "0001-01-01", "9999-12-31", "0000-00-00"])
+def test_a_visit_day_out_of_range_is_no_server_error(client, manager, store, day):
+    client.force_login(manager)
+    response = client.get(f"/visits/day/{day}/")
+    assert response.status_code in (200, 404)
+    assert Visit.objects.count() == PlannedVisit.objects.count() == 0
+
+
+@pytest.fixture
+def supplied_sku(db):
+    product = ProductFactory(code="690001", wholesale_price=Decimal("217.50"))
+    CycleSupply.objects.create(product=product, cycle_start=order_services.current_cycle(),
+                               available_cartons=100)
+    return product
+
+
+@pytest.mark.parametrize("available", ["99999999999", "²", "٣", "-1", "1e3"])
+def test_supply_for_one_sku_out_of_range_is_refused(client, admin_user, supplied_sku,
+                                                    available):
+    client.force_login(admin_user)
+    response = client.post("/orders/supply/", {"sku": supplied_sku.code,
+                                               "available": available})
+    assert response.status_code == 200
+    assert response.context["error"]
+    assert CycleSupply.objects.get(product=supplied_sku).available_cartons == 100
+
+
+@pytest.mark.parametrize("cell", ["²", "99999999999", "٣٤", "１２"])
+def test_a_supply_sheet_cell_that_is_no_carton_count_is_refused(client, admin_user,
+                                                                supplied_sku, cell):
+    client.force_login(admin_user)
+    body = f"sku_code,cartons\n{supplied_sku.code},{cell}\n".encode()
+    response = client.post("/orders/supply/", {
+        "file": SimpleUploadedFile("supply.csv", body, content_type="text/csv")})
+    assert response.status_code == 200
+    assert [(e["row"], e["column"]) for e in response.context["row_errors"]] == [
+        (2, "cartons")]
+    assert CycleSupply.objects.get(product=supplied_sku).available_cartons == 100
+
+
+def _order_file(tmp_path, *rows):
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_code,order_date,sku_code,cartons,amount\n"
+                    + "".join(f"{','.join(row)}\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_an_order_import_amount_beyond_the_column_is_a_bad_row(tmp_path, store, supplied_sku):
+    path = _order_file(tmp_path, (store.code, "2026-03-03", supplied_sku.code, "1",
+                                  "999999999999.99"))
+    result = import_orders(path)
+    assert [(e["row"], e["column"]) for e in result.errors] == [(2, "amount")]
+    assert Order.objects.count() == OrderLine.objects.count() == 0
+
+
+@pytest.mark.parametrize("column, value", [
+    ("cartons", "٣"), ("amount", "٦٥٢.٥٠"), ("order_date", "٢٠٢٦-٠٣-٠٣"),
+    ("cartons", "３"), ("amount", "６５２.５０"),
+])
+def test_order_import_refuses_digits_other_than_ascii(tmp_path, store, supplied_sku, column,
+                                                      value):
+    row = {"customer_code": store.code, "order_date": "2026-03-03",
+           "sku_code": supplied_sku.code, "cartons": "3", "amount": "652.50", column: value}
+    result = import_orders(_order_file(tmp_path, tuple(row.values())))
+    assert [(e["row"], e["column"]) for e in result.errors] == [(2, column)]
+    assert Order.objects.count() == 0
+
+
+def test_order_import_refuses_a_store_code_in_other_digits(tmp_path, store, supplied_sku):
+    arabic = store.code.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    result = import_orders(_order_file(tmp_path, (arabic, "2026-03-03", supplied_sku.code,
+                                                  "3", "652.50")))
+    assert [(e["row"], e["column"]) for e in result.errors] == [(2, "customer_code")]
+    assert Order.objects.count() == 0

@@ -9,9 +9,14 @@ from django.utils.dateparse import parse_date
 
 from crm_project.forms import LenientDateField, QueryForm
 
+# Days the field pages show: the day page and the plan reach a week either side, so a day
+# at the calendar's ends (0001-01-01, 9999-12-31) is not one; nor is any before 2000.
+DAY_RANGE = (date(2000, 1, 1), date(2999, 12, 31))
+
 
 def day_or_404(value) -> date:
-    """A day from the address (or a form): today when empty, 404 when not a date."""
+    """A day from the address (or a form): today when empty, 404 when not a date or out of
+    DAY_RANGE."""
     if isinstance(value, date):
         return value
     if not value:
@@ -20,7 +25,7 @@ def day_or_404(value) -> date:
         parsed = parse_date(value)
     except ValueError:
         parsed = None
-    if parsed is None:
+    if parsed is None or not DAY_RANGE[0] <= parsed <= DAY_RANGE[1]:
         raise Http404
     return parsed
 

@@ -12,6 +12,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 
+from crm_project import workdays
+
 EARTH_RADIUS_KM = 6371.0
 
 
@@ -238,8 +240,19 @@ def day_times(order: list[Stop], day: date, start: tuple[float, float] | None,
 
 
 def working_days(first_day: date, config: PlannerConfig) -> list[date]:
-    days = [first_day + timedelta(days=n) for n in range(config.horizon_weeks * 7)]
-    return [d for d in days if d.isoweekday() in config.working_weekdays]
+    """The horizon's working days: the working weekdays less China's public holidays, plus
+    make-up working days (调休) when the plan works Monday to Friday."""
+    last = first_day + timedelta(days=config.horizon_weeks * 7 - 1)
+    return workdays.working_days_between(first_day, last, config.working_weekdays)
+
+
+def _slot_of(day: date, weekdays: list[int]) -> int:
+    """The weekday slot a day stands for: its own, or for a make-up Saturday or Sunday (or
+    a fixed visit on a day off) the nearest working weekday."""
+    weekday = day.isoweekday()
+    if weekday in weekdays:
+        return weekdays.index(weekday)
+    return min(range(len(weekdays)), key=lambda i: abs(weekdays[i] - weekday))
 
 
 def _angle(stop: Stop, start: tuple[float, float] | None) -> float:
@@ -321,7 +334,8 @@ def plan(stops: list[Stop], *, first_day: date, start: tuple[float, float] | Non
         if day not in days and day >= first_day:
             days.append(day)
     days.sort()
-    weekdays = sorted({d.isoweekday() for d in days})
+    weekdays = sorted({d.isoweekday() for d in days if d.isoweekday() in config.working_weekdays}
+                      or {d.isoweekday() for d in days})
     load: dict[date, list[Stop]] = {d: list((fixed or {}).get(d, [])) for d in days}
     cost: dict[date, int] = {
         d: (route_cost(load[d], start, config) + sum(s.service_minutes for s in load[d]))
@@ -370,7 +384,7 @@ def plan(stops: list[Stop], *, first_day: date, start: tuple[float, float] | Non
                 continue
             home = home_weekday[stop.customer_id]
             ranked = sorted(window_days, key=lambda d: (
-                abs(weekdays.index(d.isoweekday()) - home), cost[d], d))
+                abs(_slot_of(d, weekdays) - home), cost[d], d))
             placed = False
             for day in ranked:
                 position, trial_cost = insertion(day, stop)

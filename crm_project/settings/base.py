@@ -16,6 +16,9 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from crm_project.error_reporting import init_error_reporting
+from crm_project.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
@@ -55,6 +58,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "crm_project.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -281,13 +285,21 @@ CRM_VISIT_PLANNER = {
 CRM_VISIT_PRICE_TOLERANCE = env("CRM_VISIT_PRICE_TOLERANCE", default="0.10")
 CRM_VISIT_STOCK_COVER_WEEKS = env.float("CRM_VISIT_STOCK_COVER_WEEKS", default=1.5)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Logs go to stderr as JSON lines (LOG_FORMAT=json, the default) or plain text (text), each
+# record with the request id and user (crm_project/logs.py); a Celery worker keeps this
+# configuration instead of its own.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Error reporting (Sentry or compatible) only when SENTRY_DSN is set (error_reporting.py).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENABLED = init_error_reporting(
+    SENTRY_DSN,
+    environment=env("SENTRY_ENVIRONMENT",
+                    default=os.environ.get("DJANGO_SETTINGS_MODULE", "local").rsplit(".", 1)[-1]),
+    release=env("SENTRY_RELEASE", default=""),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))
 
 
 # --- Hardening (issue 13): login throttling, API tokens, Content-Security-Policy, health ---

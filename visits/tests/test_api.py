@@ -186,3 +186,12 @@ def test_api_names_the_stores_that_did_not_fit(placed_manager, graded_stores, se
     assert [item["customer"] for item in unplaced] == \
         [graded_stores[1].pk, graded_stores[1].pk, graded_stores[2].pk]
     assert graded_stores[1].name in unplaced[0]["reason"]
+
+
+def test_a_plan_over_national_day_books_no_public_holiday(placed_manager, graded_stores):
+    response = api_as(placed_manager).post("/api/visits/plan/generate/",
+                                           {"first_day": "2026-09-28"}, format="json")
+
+    assert response.status_code == 201
+    dates = set(PlannedVisit.objects.values_list("date", flat=True))
+    assert dates and not {d for d in dates if d.month == 10 and d.day <= 7}
