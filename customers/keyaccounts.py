@@ -8,6 +8,7 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from .access import Ability, require
+from .grading.rules import add_months
 from .models import (
     COOPERATION_FIELDS,
     CooperationLevel,
@@ -28,19 +29,14 @@ def key_account_settings() -> KeyAccountSettings:
     return settings
 
 
-def _shift(month: date, months: int) -> date:
-    index = month.year * 12 + month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def growth_windows(settings: KeyAccountSettings, month: date) -> tuple[date, date, date]:
     """(base start, recent start, recent end) for proposals of `month`: the recent window
     is the three complete months before it, the base the same three months a year before
     or the three months before the recent ones."""
-    recent_start, recent_end = _shift(month, -3), month
+    recent_start, recent_end = add_months(month, -3), month
     if settings.growth_basis == GrowthBasis.PREVIOUS:
-        return _shift(recent_start, -3), recent_start, recent_end
-    return _shift(recent_start, -12), recent_start, recent_end
+        return add_months(recent_start, -3), recent_start, recent_end
+    return add_months(recent_start, -12), recent_start, recent_end
 
 
 def growing_stores(settings: KeyAccountSettings, month: date) -> QuerySet:
@@ -52,7 +48,7 @@ def growing_stores(settings: KeyAccountSettings, month: date) -> QuerySet:
         months = Q(month__gte=base_start, month__lt=recent_end)
         base = Q(month__lt=recent_start)
     else:
-        base_end = _shift(base_start, 3)
+        base_end = add_months(base_start, 3)
         months = (Q(month__gte=base_start, month__lt=base_end)
                   | Q(month__gte=recent_start, month__lt=recent_end))
         base = Q(month__lt=base_end)
