@@ -151,7 +151,7 @@ class KeyAccountMonthSerializer(serializers.Serializer):
     month = serializers.DateField()
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
     total = serializers.DecimalField(max_digits=16, decimal_places=2)
-    share = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    share = serializers.DecimalField(max_digits=8, decimal_places=1, allow_null=True)
 
 
 class KeyAccountShareSerializer(serializers.Serializer):
