@@ -49,6 +49,7 @@ class Ability(StrEnum):
     EDIT_SCORECARD_RULES = "edit_scorecard_rules"
     RECLOSE_EVALUATION = "reclose_evaluation"  # re-run the close of a closed month
     CONFIRM_KEY_ACCOUNTS = "confirm_key_accounts"  # a supervisor for their department
+    VISIT_KEY_ACCOUNTS = "visit_key_accounts"  # the quarterly supervisor visit (大客户走访)
 
 
 _ALL = frozenset(Role)
@@ -79,6 +80,7 @@ ABILITIES: dict[Ability, frozenset[str]] = {
     Ability.SEE_TARGETS: frozenset({Role.MANAGER, Role.SUPERVISOR, Role.ADMIN}),
     Ability.EDIT_TARGETS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Ability.CONFIRM_KEY_ACCOUNTS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    Ability.VISIT_KEY_ACCOUNTS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Ability.HAVE_SCORECARD: frozenset({Role.MANAGER, Role.CLERK}),
     Ability.SEE_SCORECARDS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Ability.EDIT_SCORECARD_RULES: frozenset({Role.ADMIN}),

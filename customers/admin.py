@@ -139,7 +139,8 @@ class ChurnWarningAdmin(admin.ModelAdmin):
 # Key accounts: the admins' criteria (one row, every edit kept) and manual flags.
 @admin.register(KeyAccountSettings)
 class KeyAccountSettingsAdmin(SimpleHistoryAdmin):
-    list_display = ["grades", "min_tier", "min_monthly_average", "updated_at"]
+    list_display = ["grades", "min_tier", "min_monthly_average", "min_growth_percent",
+                    "growth_basis", "min_cooperation", "updated_at"]
 
 
 @admin.register(KeyAccountFlag)

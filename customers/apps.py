@@ -19,6 +19,10 @@ class CustomersConfig(AppConfig):
         post_migrate.connect(_sync_role_groups, sender=self,
                              dispatch_uid="customers.sync_role_groups")
         from .cards import register_card_block
-        from .care import card_guidance
+        from .care import card_guidance, console_guidance, visit_guidance
 
         register_card_block("customers/care/_guidance.html", card_guidance, order=15)
+        register_card_block("customers/care/_guidance_compact.html", console_guidance,
+                            order=10, slot="console")
+        register_card_block("customers/care/_guidance_compact.html", visit_guidance,
+                            order=10, slot="visit")

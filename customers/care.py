@@ -91,6 +91,26 @@ def care_reminders(*, user, today: date, days: int = REMINDER_DAYS) -> list[Remi
     return reminders
 
 
+def care_occasions(*, customers, today: date, days: int = REMINDER_DAYS) -> dict[int, list[str]]:
+    """For each store (already loaded with its birthday and anniversary), the care
+    occasions that fall from `today` for `days` days: "birthday", "anniversary" and
+    "festival" (Spring Festival or Mid-Autumn, for every store). Stores with none are left
+    out. The visit planner turns these into a care aim on the store's next visit."""
+    window = _window(today, days)
+    festival = any(table.get(day.year) == day for _name, table in FESTIVALS for day in window)
+    occasions: dict[int, list[str]] = {}
+    for store in customers:
+        found = [kind for kind, value in (("birthday", store.birthday),
+                                          ("anniversary", store.anniversary))
+                 if value is not None
+                 and any(_anniversary_in(day, value.month, value.day) for day in window)]
+        if festival:
+            found.append("festival")
+        if found:
+            occasions[store.pk] = found
+    return occasions
+
+
 # How to deal with each temperament (性格类型): how to talk, how long, what to avoid.
 GUIDANCE = {
     Temperament.STABLE: (
@@ -133,3 +153,13 @@ def temperament_guidance(customer: Customer) -> dict | None:
 def card_guidance(*, customer, user) -> dict:
     """Context of the store card's guidance block."""
     return {"guidance": temperament_guidance(customer)}
+
+
+def console_guidance(*, customer, user) -> dict:
+    """Context of the guidance on the phone console."""
+    return {"guidance": temperament_guidance(customer), "guidance_slot": "console"}
+
+
+def visit_guidance(*, customer, user) -> dict:
+    """Context of the guidance on the visit log."""
+    return {"guidance": temperament_guidance(customer), "guidance_slot": "visit"}

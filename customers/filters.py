@@ -54,6 +54,8 @@ class CustomerFilter(django_filters.FilterSet):
     business_format = django_filters.ChoiceFilter(choices=BusinessFormat.choices,
                                                   label=_("Business format"))
     order_weekday = django_filters.NumberFilter(label=_("Order weekday"))
+    key_account = django_filters.BooleanFilter(field_name="is_key_account",
+                                               label=_("Key account"))
     warning = django_filters.ChoiceFilter(
         choices=[("any", _("Any open warning")), *ChurnReason.choices],
         method="filter_warning", label=_("Churn warning"))
@@ -70,7 +72,7 @@ class CustomerFilter(django_filters.FilterSet):
     class Meta:
         model = Customer
         fields = ["q", "grade", "territory", "manager", "status", "network",
-                  "business_format", "order_weekday", "warning"]
+                  "business_format", "order_weekday", "key_account", "warning"]
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, user=None):
         super().__init__(data, queryset, request=request, prefix=prefix)

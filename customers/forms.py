@@ -1,9 +1,23 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .access import Ability, can
 from .models import Customer
 from .selectors import managers_visible_to, territories_visible_to
+from .validators import impossible_date_message
+
+CARE_DATE_FIELDS = ("birthday", "anniversary")
+
+
+class CareDateField(forms.DateField):
+    """A care date (birthday, anniversary) that says plainly when a day does not exist."""
+
+    def to_python(self, value):
+        message = impossible_date_message(value)
+        if message:
+            raise ValidationError(message, code="invalid_date")
+        return super().to_python(value)
 
 FIELDSETS = [
     (_("Basic information"), [
@@ -33,6 +47,7 @@ class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
         fields = ALL_FIELDS
+        field_classes = {name: CareDateField for name in CARE_DATE_FIELDS}
         widgets = {
             "birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "anniversary": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -680,6 +680,20 @@ class JobRun(models.Model):
         return f"{self.kind} {self.as_of} {self.status}"
 
 
+class GrowthBasis(models.TextChoices):
+    YEAR_ON_YEAR = "year_on_year", _("The same three months a year before")
+    PREVIOUS = "previous", _("The three months before")
+
+
+class CooperationLevel(models.TextChoices):
+    FAIR = "fair", _("Fair or good (none poor)")
+    GOOD = "good", _("Good on all three")
+
+
+# The Customer ratings that say how well a store cooperates (配合度).
+COOPERATION_FIELDS = ("lawful_operation", "price_compliance", "new_product_listing")
+
+
 class KeyAccountSettings(models.Model):
     """The one row of key-account criteria (大客户评定标准, pk=1), edited by admins; every
     edit is kept. A store is proposed when it meets every criterion that is set, or when
@@ -691,6 +705,25 @@ class KeyAccountSettings(models.Model):
     min_monthly_average = models.DecimalField(
         _("minimum monthly average purchase (yuan)"), max_digits=14, decimal_places=2,
         null=True, blank=True, validators=[MinValueValidator(Decimal("0"))],
+    )
+    # Growth of the purchases of the last three complete months (MonthlyPurchase), either
+    # against the same three months a year before or against the three months before them.
+    min_growth_percent = models.DecimalField(
+        _("minimum purchase growth (%)"), max_digits=6, decimal_places=2, null=True,
+        blank=True, validators=[MinValueValidator(Decimal("-100"))],
+        help_text=_("Growth of the last three complete months' purchases; empty: not a "
+                    "criterion."),
+    )
+    growth_basis = models.CharField(_("growth compared with"), max_length=12,
+                                     choices=GrowthBasis.choices,
+                                     default=GrowthBasis.YEAR_ON_YEAR)
+    # Cooperation (配合度): the three ratings a manager keeps on the store's record
+    # (lawful operation, price compliance, new-product listing). Each must reach this.
+    min_cooperation = models.CharField(
+        _("minimum cooperation rating"), max_length=10, choices=CooperationLevel.choices,
+        blank=True,
+        help_text=_("Lawful operation, price compliance and new-product listing must each "
+                    "reach this rating; an unrated store does not qualify."),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords(verbose_name=_("historical key-account settings"))

@@ -2,6 +2,17 @@ from rest_framework import serializers
 
 from .models import Customer, Grade, KeyAccount, Territory
 from .selectors import managers_visible_to, territories_visible_to
+from .validators import impossible_date_message
+
+
+class CareDateField(serializers.DateField):
+    """A care date (birthday, anniversary): 30 February is refused as such."""
+
+    def to_internal_value(self, value):
+        message = impossible_date_message(value)
+        if message:
+            raise serializers.ValidationError(message, code="invalid_date")
+        return super().to_internal_value(value)
 
 READ_ONLY = ["id", "grade", "tier", "monthly_average", "grade_as_of", "last_order_date",
              "open_complaint_count", "created_at", "updated_at"]
@@ -26,6 +37,10 @@ class CustomerSerializer(serializers.ModelSerializer):
                                              default=None, allow_null=True)
     # Blank until the first grading run: the schema lists "" beside the grades.
     grade = serializers.ChoiceField(choices=Grade.choices, allow_blank=True, read_only=True)
+    birthday = CareDateField(label=Customer._meta.get_field("birthday").verbose_name,
+                             allow_null=True, required=False)
+    anniversary = CareDateField(label=Customer._meta.get_field("anniversary").verbose_name,
+                                allow_null=True, required=False)
 
     class Meta:
         model = Customer

@@ -1,3 +1,4 @@
+import calendar
 import re
 
 from django.conf import settings
@@ -38,3 +39,22 @@ def validate_customer_code(value: str) -> None:
         raise ValidationError(
             _("A customer code is 4 to 20 letters or digits."), code="invalid_code"
         )
+
+
+DATE_PARTS_RE = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s*$")
+
+
+def impossible_date_message(value) -> str | None:
+    """For a date written year-month-day whose day does not exist (30 February, 31 April),
+    the message that says so; None for anything else (the field's own parsing decides)."""
+    match = DATE_PARTS_RE.match(str(value)) if isinstance(value, str) else None
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12 or year < 1:
+        return None
+    days = calendar.monthrange(year, month)[1]
+    if 1 <= day <= days:
+        return None
+    return _("%(value)s is not a date: %(year)s-%(month)02d has %(days)s days.") % {
+        "value": value.strip(), "year": year, "month": month, "days": days}

@@ -403,6 +403,27 @@ def _person(user) -> dict:
     return {"id": user.pk, "name": user.get_full_name() or user.username} if user else None
 
 
+def key_account_share(*, user, today: date) -> dict:
+    """Key accounts' share of purchases this month (to date) and last month, in the user's
+    scope, from the monthly summary (SalesMonthly joined to the store's key-account badge,
+    never the order lines). The key accounts are today's confirmed ones."""
+    this_month, last_month = _month_start(today), _month_start(today, 1)
+    sums = {row["month"]: row for row in (
+        sales_visible_to(user).filter(month__in=[this_month, last_month])
+        .values("month").annotate(
+            total=Sum("amount"),
+            key=Sum("amount", filter=Q(customer__is_key_account=True)))
+        .order_by())}
+    months = []
+    for month in (this_month, last_month):
+        row = sums.get(month, {})
+        total, key = row.get("total") or Decimal("0"), row.get("key") or Decimal("0")
+        months.append({"month": month, "amount": key, "total": total,
+                       "share": share_percent(key, total)})
+    stores = customers_visible_to(user).filter(is_key_account=True).count()
+    return {"stores": stores, "this_month": months[0], "last_month": months[1]}
+
+
 def morning_figures(*, user, today: date) -> dict:
     """The supervisor's morning: today's phone ordering per clerk, yesterday's visits per
     manager, new churn warnings, overdue complaints, scarce SKUs of the cycle, and month to
@@ -468,6 +489,7 @@ def morning_figures(*, user, today: date) -> dict:
         "new_warnings": warnings, "overdue_complaints": overdue, "scarce": scarce,
         "month_to_date": month_to_date, "same_days_last_month": last_month,
         "same_days_last_year": last_year,
+        "key_accounts": key_account_share(user=user, today=today),
     }
 
 

@@ -147,6 +147,19 @@ class PurchasesSerializer(serializers.Serializer):
                                       help_text="Month to date against this, in percent.")
 
 
+class KeyAccountMonthSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    total = serializers.DecimalField(max_digits=16, decimal_places=2)
+    share = serializers.DecimalField(max_digits=8, decimal_places=1, allow_null=True)
+
+
+class KeyAccountShareSerializer(serializers.Serializer):
+    stores = serializers.IntegerField()
+    this_month = KeyAccountMonthSerializer()
+    last_month = KeyAccountMonthSerializer()
+
+
 class MorningSerializer(serializers.Serializer):
     today = serializers.DateField()
     cycle_start = serializers.DateField()
@@ -158,3 +171,4 @@ class MorningSerializer(serializers.Serializer):
     month_to_date = PurchasesSerializer()
     same_days_last_month = PurchasesSerializer()
     same_days_last_year = PurchasesSerializer()
+    key_accounts = KeyAccountShareSerializer()

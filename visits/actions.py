@@ -55,17 +55,3 @@ ACTION_LABELS: dict[str, str] = {code: text for _group, _label, items in ACTION_
                                  for code, text in items}
 assert len(ACTION_CODES) == 26
 
-
-# How to approach an operator of each temperament (domain.md: "each wants a different visit
-# style"); shown when preparing a visit (信息准备).
-TEMPERAMENT_APPROACH = {
-    "stable": _("Keep to the usual rhythm; bring facts and figures; avoid sudden changes."),
-    "flexible": _("Lead with news and new products; let them try ideas; confirm what was "
-                  "agreed before leaving."),
-    "rigid": _("Be patient and concrete: one step at a time, show examples, repeat the key "
-               "points."),
-    "hesitant": _("Help them decide: two clear options, your recommendation, and how similar "
-                  "stores did."),
-    "irritable": _("Stay calm and brief: listen first, do not argue, settle the grievance "
-                   "before business."),
-}

@@ -19,6 +19,8 @@ from .serializers import (
     PlanReorderSerializer,
     PlanStatsQuerySerializer,
     PlanStopAddSerializer,
+    SupervisorVisitDueSerializer,
+    SupervisorVisitSerializer,
     VisitFinishSerializer,
     VisitSerializer,
     VisitStartSerializer,
@@ -162,7 +164,33 @@ class VisitCadenceView(APIView):
         return Response(CadenceSerializer(cadence_rows(), many=True).data)
 
 
+class SupervisorVisitsDueView(APIView):
+    """Key accounts the user oversees with no supervisor visit this quarter."""
+
+    @extend_schema(responses=SupervisorVisitDueSerializer(many=True))
+    def get(self, request):
+        rows = selectors.supervisor_visits_due(user=request.user)
+        return Response(SupervisorVisitDueSerializer(rows, many=True).data)
+
+
+class SupervisorVisitRecordView(APIView):
+    """Record a supervisor's visit of a key account (date, notes)."""
+
+    @extend_schema(request=SupervisorVisitSerializer, responses=SupervisorVisitSerializer)
+    def post(self, request, customer_pk):
+        data = SupervisorVisitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        visit = services.supervisor_visit_record(
+            user=request.user, customer_id=customer_pk, on=data.validated_data["date"],
+            notes=data.validated_data.get("notes", ""))
+        return Response(SupervisorVisitSerializer(visit).data, status=status.HTTP_201_CREATED)
+
+
 router_patterns = [
+    path("visits/key-accounts/due/", SupervisorVisitsDueView.as_view(),
+         name="supervisor-visits-due"),
+    path("visits/key-accounts/<int:customer_pk>/supervisor-visit/",
+         SupervisorVisitRecordView.as_view(), name="supervisor-visit"),
     path("visits/plan/", PlannedVisitViewSet.as_view({"get": "list"}), name="plan-list"),
     path("visits/plan/generate/", PlannedVisitViewSet.as_view({"post": "generate"}),
          name="plan-generate"),

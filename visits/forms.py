@@ -70,6 +70,13 @@ class StatsQuery(QueryForm):
     manager = forms.CharField(required=False)
 
 
+class SupervisorVisitForm(forms.Form):
+    """A supervisor's visit of a key account: the day and what was said."""
+
+    date = forms.DateField()
+    notes = forms.CharField(required=False, max_length=2000)
+
+
 class UnplannedQuery(QueryForm):
     q = forms.CharField(required=False)
 

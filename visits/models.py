@@ -19,6 +19,16 @@ class KeyAim(models.TextChoices):
     GRADE_DROP = "grade_drop", _("Grade drop")
     NEW_PRODUCT = "new_product", _("New-product push")
     MISSED_VISIT = "missed_visit", _("Missed visit carried forward")
+    # A key account (大客户) a supervisor has not visited this quarter.
+    SUPERVISOR_VISIT = "supervisor_visit", _("Supervisor visit (key account)")
+    # Care (客户关怀): an occasion in the days from the plan's first day.
+    CARE_BIRTHDAY = "care_birthday", _("Care: operator's birthday")
+    CARE_ANNIVERSARY = "care_anniversary", _("Care: store anniversary")
+    CARE_FESTIVAL = "care_festival", _("Care: festival greetings")
+
+
+CARE_AIMS = {"birthday": KeyAim.CARE_BIRTHDAY, "anniversary": KeyAim.CARE_ANNIVERSARY,
+             "festival": KeyAim.CARE_FESTIVAL}
 
 
 class StopStatus(models.TextChoices):
@@ -222,3 +232,26 @@ class SampleStore(models.Model):
 
     def __str__(self) -> str:
         return str(self.customer_id)
+
+
+class SupervisorVisit(models.Model):
+    """A visit of a key account by a supervisor (or an admin): senior staff see every key
+    account once a quarter (大客户由上级走访). Until then the store's next planned visit
+    carries the aim "supervisor visit (key account)"."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="supervisor_visits", verbose_name=_("customer"))
+    supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("supervisor"))
+    date = models.DateField(_("date"))
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("supervisor visit")
+        verbose_name_plural = _("supervisor visits")
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["customer", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.customer_id}"

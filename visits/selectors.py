@@ -7,14 +7,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Max, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
-from customers.access import is_manager, oversees
+from customers.access import Ability, is_manager, oversees, require
+from customers.care import temperament_guidance
 from customers.filters import search_customers
 from customers.models import (
     OPEN_WARNING_STATUSES,
@@ -29,7 +30,7 @@ from phone_orders.models import Product
 from phone_orders.selectors import customer_orders, recently_ordered_cartons
 
 from . import planner
-from .actions import ACTION_GROUPS, TEMPERAMENT_APPROACH
+from .actions import ACTION_GROUPS
 from .cadence import visit_cadence
 from .models import (
     KeyAim,
@@ -37,6 +38,7 @@ from .models import (
     PriceStockRecord,
     SampleStore,
     StopStatus,
+    SupervisorVisit,
     Visit,
     VisitPhoto,
     VisitStatus,
@@ -366,7 +368,9 @@ def visit_preparation(*, user, visit: Visit) -> dict:
     aims = visit.planned_visit.aims if visit.planned_visit_id else []
     return {
         "temperament": customer.get_temperament_display() if customer.temperament else "",
-        "approach": TEMPERAMENT_APPROACH.get(customer.temperament, ""),
+        # One source for the temperament guidance: customers.care (its full block is in the
+        # visit log's "visit" slot).
+        "approach": (temperament_guidance(customer) or {}).get("talk", ""),
         "last_visit": last_visit,
         "warnings": warnings,
         "risk": max((w.score for w in warnings), default=None),
@@ -675,3 +679,57 @@ def sample_report(*, user, as_of: date | None = None, weeks: int = 12) -> dict:
         })
     return {"rows": result, "stores": stores.count(), "first_week": first_week,
             "as_of": as_of, "weeks": week_starts}
+
+
+# ---------------------------------------------------------------- key accounts
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def key_accounts_due_supervisor_visit(*, customer_ids, on: date) -> set[int]:
+    """Of these stores (key accounts), those no supervisor has visited in `on`'s quarter."""
+    customer_ids = list(customer_ids)
+    if not customer_ids:
+        return set()
+    visited = set(SupervisorVisit.objects.filter(
+        customer_id__in=customer_ids, date__gte=quarter_start(on), date__lte=on,
+    ).values_list("customer_id", flat=True))
+    return set(customer_ids) - visited
+
+
+def supervisor_visit_customer_get(*, user, pk) -> Customer:
+    """A store the supervisor oversees (another department's is a 404)."""
+    return get_object_or_404(customers_visible_to(user), pk=_id_or_404(pk))
+
+
+def supervisor_visits_due(*, user, on: date | None = None) -> list[dict]:
+    """The key accounts the user oversees that no supervisor has visited this quarter, with
+    the store's next planned visit (which carries the aim), soonest first; then the rest."""
+    require(user, Ability.VISIT_KEY_ACCOUNTS)
+    on = on or timezone.localdate()
+    stores = {c.pk: c for c in customers_visible_to(user)
+              .filter(is_key_account=True, status=CustomerStatus.ACTIVE)
+              .select_related("manager", "territory")}
+    due = key_accounts_due_supervisor_visit(customer_ids=stores, on=on)
+    next_stops: dict[int, PlannedVisit] = {}
+    for stop in (PlannedVisit.objects.filter(customer_id__in=due, date__gte=on,
+                                             status=StopStatus.PLANNED)
+                 .order_by("customer_id", "date", "sequence").distinct("customer_id")):
+        next_stops[stop.customer_id] = stop
+    last = dict(SupervisorVisit.objects.filter(customer_id__in=due)
+                .values("customer_id").annotate(last=Max("date"))
+                .values_list("customer_id", "last"))
+    rows = [{"customer": stores[pk], "next_visit": next_stops.get(pk),
+             "last_supervisor_visit": last.get(pk)} for pk in due]
+    rows.sort(key=lambda row: (row["next_visit"] is None,
+                               row["next_visit"].date if row["next_visit"] else date.max,
+                               row["customer"].code))
+    return rows
+
+
+def supervisor_visits_page(*, user) -> dict:
+    today = timezone.localdate()
+    return {"rows": supervisor_visits_due(user=user, on=today), "today": today,
+            "quarter_start": quarter_start(today)}

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from . import selectors
 from .actions import ACTION_CODES
-from .models import PlannedVisit, PriceStockRecord, Visit
+from .models import PlannedVisit, PriceStockRecord, SupervisorVisit, Visit
 
 
 class StoreSummarySerializer(serializers.Serializer):
@@ -129,3 +129,22 @@ class CadenceSerializer(serializers.Serializer):
     interval_days = serializers.IntegerField()
     urban_minutes = serializers.IntegerField()
     rural_minutes = serializers.IntegerField()
+
+
+class SupervisorVisitDueSerializer(serializers.Serializer):
+    """A key account without a supervisor visit this quarter."""
+
+    customer = StoreSummarySerializer()
+    manager = serializers.IntegerField(source="customer.manager_id", allow_null=True)
+    next_visit_date = serializers.DateField(source="next_visit.date", allow_null=True,
+                                            default=None)
+    next_visit = serializers.IntegerField(source="next_visit.pk", allow_null=True, default=None)
+    last_supervisor_visit = serializers.DateField(allow_null=True)
+
+
+class SupervisorVisitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SupervisorVisit
+        fields = ["id", "customer", "supervisor", "date", "notes", "created_at"]
+        read_only_fields = ["id", "customer", "supervisor", "created_at"]
+        extra_kwargs = {"notes": {"max_length": 2000}}

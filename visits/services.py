@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
 from crm_project.uploads import sniff_upload
-from customers.access import Ability, can, is_admin
+from customers.access import Ability, can, is_admin, require
+from customers.care import care_occasions
 from customers.models import (
     OPEN_WARNING_STATUSES,
     ChurnReason,
@@ -30,11 +31,13 @@ from . import planner
 from .actions import ACTION_CODES
 from .cadence import visit_cadence
 from .models import (
+    CARE_AIMS,
     KeyAim,
     PlannedVisit,
     PriceStockRecord,
     SampleStore,
     StopStatus,
+    SupervisorVisit,
     Visit,
     VisitPhoto,
     VisitStatus,
@@ -42,11 +45,13 @@ from .models import (
 from .selectors import (
     customer_standard_minutes,
     customer_usual_products,
+    key_accounts_due_supervisor_visit,
     manager_start_point,
     plan_customer_get,
     plan_editable_by,
     planned_visit_get,
     price_tolerance,
+    supervisor_visit_customer_get,
     visit_customer_get,
     visit_standard_minutes,
 )
@@ -109,8 +114,11 @@ def _service_minutes(customer: Customer, config: planner.PlannerConfig) -> int:
     return customer_standard_minutes(customer=customer, config=config)
 
 
-def customer_key_aims(*, customers: list[Customer]) -> dict[int, list[str]]:
-    """Why each store deserves a key visit now (open warnings, complaints, new products)."""
+def customer_key_aims(*, customers: list[Customer],
+                      on: date | None = None) -> dict[int, list[str]]:
+    """Why each store deserves a key visit now (open warnings, complaints, new products, a
+    key account's quarterly supervisor visit, a care occasion in the days from `on`)."""
+    on = on or timezone.localdate()
     aims: dict[int, list[str]] = {c.pk: [] for c in customers}
     warnings = ChurnWarning.objects.filter(
         customer_id__in=aims.keys(), status__in=OPEN_WARNING_STATUSES
@@ -141,6 +149,12 @@ def customer_key_aims(*, customers: list[Customer]) -> dict[int, list[str]]:
         for customer in customers:
             if customer.grade in (Grade.A, Grade.B) and customer.pk not in listing:
                 aims[customer.pk].append(KeyAim.NEW_PRODUCT)
+    due = key_accounts_due_supervisor_visit(
+        customer_ids=[c.pk for c in customers if c.is_key_account], on=on)
+    for customer_id in due:
+        aims[customer_id].append(KeyAim.SUPERVISOR_VISIT)
+    for customer_id, kinds in care_occasions(customers=customers, today=on).items():
+        aims[customer_id].extend(CARE_AIMS[kind] for kind in kinds)
     rank = {aim: n for n, aim in enumerate(KeyAim.values)}
     return {pk: sorted(found, key=rank.__getitem__) for pk, found in aims.items()}
 
@@ -199,7 +213,7 @@ def plan_generate(*, manager: User, user, first_day: date | None = None,
     locked = {row.date for row in kept if row.order_locked}
     customers = list(customers_visible_to(manager).filter(status=CustomerStatus.ACTIVE)
                      .select_related("territory"))
-    aims = customer_key_aims(customers=customers)
+    aims = customer_key_aims(customers=customers, on=first_day)
     done_dates: dict[int, list[date]] = {}
     for row in kept:
         done_dates.setdefault(row.customer_id, []).append(row.date)
@@ -331,7 +345,7 @@ def plan_stop_add(*, manager: User, user, day: date, customer: Customer) -> Plan
         manager=manager, customer=customer, date=day,
         sequence=(last.sequence + 1) if last else 1, planned_start=config.day_start,
         service_minutes=_service_minutes(customer, config), added_by_manager=True,
-        aims=customer_key_aims(customers=[customer])[customer.pk],
+        aims=customer_key_aims(customers=[customer], on=day)[customer.pk],
     )
     row.full_clean()
     row.save()
@@ -646,3 +660,22 @@ def sample_store_set(*, user, customer: Customer, sample: bool) -> SampleStore |
     row, _created = SampleStore.objects.get_or_create(customer=customer,
                                                       defaults={"marked_by": user})
     return row
+
+
+# ---------------------------------------------------------------- key accounts
+
+
+def supervisor_visit_record(*, user, customer_id, on: date, notes: str = "") -> SupervisorVisit:
+    """A supervisor (or an admin) records their visit of a key account they oversee; the
+    store's next plan then drops the aim "supervisor visit" until the next quarter."""
+    require(user, Ability.VISIT_KEY_ACCOUNTS)
+    customer = supervisor_visit_customer_get(user=user, pk=customer_id)
+    if not customer.is_key_account:
+        raise BusinessError(_("This store is not a key account."), field="customer")
+    if on > timezone.localdate():
+        raise BusinessError(_("A visit cannot be recorded for a day that has not come yet."),
+                            field="date")
+    visit = SupervisorVisit(customer=customer, supervisor=user, date=on, notes=notes)
+    visit.full_clean()
+    visit.save()
+    return visit

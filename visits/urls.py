@@ -19,4 +19,7 @@ urlpatterns = [
     path("visit/<int:pk>/photos/<int:photo_pk>/", views.visit_photo_view, name="visit-photo"),
     path("stats/", views.stats_view, name="stats"),
     path("samples/", views.samples_view, name="samples"),
+    path("key-accounts/", views.key_accounts_view, name="key-accounts"),
+    path("key-accounts/<int:customer_pk>/visit/", views.supervisor_visit_view,
+         name="supervisor-visit"),
 ]

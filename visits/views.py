@@ -186,3 +186,29 @@ def stats_view(request):
 def samples_view(request):
     require(request.user, Ability.SEE_VISIT_STATS)
     return render(request, "visits/samples.html", selectors.sample_report(user=request.user))
+
+
+@login_required
+def key_accounts_view(request):
+    """A supervisor's key accounts not yet visited this quarter."""
+    return render(request, "visits/key_accounts.html",
+                  selectors.supervisor_visits_page(user=request.user))
+
+
+@login_required
+@require_POST
+def supervisor_visit_view(request, customer_pk):
+    form = forms.SupervisorVisitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{form.fields[name].label or name}: {' '.join(errors)}"
+                                          for name, errors in form.errors.items()))
+        return redirect("visits:key-accounts")
+    try:
+        services.supervisor_visit_record(user=request.user, customer_id=customer_pk,
+                                         on=form.cleaned_data["date"],
+                                         notes=form.cleaned_data["notes"])
+    except BusinessError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The visit is recorded."))
+    return redirect("visits:key-accounts")

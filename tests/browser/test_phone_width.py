@@ -41,7 +41,10 @@ MEASURE = """(selector) => {
 
 @pytest.fixture
 def field_day(manager, store, territory):
-    """A day with a plan, a visit under way with price rows, and some purchases."""
+    """A day with a plan, a visit under way with price rows, and some purchases; the store
+    is a key account with a temperament (guidance blocks, supervisor-visit list)."""
+    store.is_key_account, store.temperament = True, "irritable"
+    store.save()
     for code, name in (("6901028", "芙蓉王(硬)"), ("6901029", "白沙(和天下)"),
                        ("6901030", "黄鹤楼(硬珍品)"), ("6901031", "利群(新版)")):
         ProductFactory(code=code, name=name, retail_price=Decimal("250"))
@@ -49,7 +52,8 @@ def field_day(manager, store, territory):
         MonthlyPurchase.objects.create(customer=store, month=month, cartons=130,
                                        amount=Decimal("8348550.45"))
     stop = PlannedVisitFactory(manager=manager, customer=store, date=timezone.localdate(),
-                               aims=["churn_warning", "new_product"])
+                               aims=["churn_warning", "new_product", "supervisor_visit",
+                                     "care_festival"])
     visit = services.visit_start(user=manager, customer=store, planned_visit=stop)
     return {"visit": visit, "store": store}
 
@@ -95,6 +99,7 @@ def test_the_field_pages_fit_a_360_px_phone_for_the_supervisor(page, supervisor,
     pages = {name: url for name, url in _pages(field_day).items() if name != "unplanned"}
     pages["day"] = f"/visits/?manager={manager.pk}"
     pages["plan"] = f"/visits/plan/?manager={manager.pk}"
+    pages["key-accounts"] = "/visits/key-accounts/"
     problems = []
     for name, url in pages.items():
         problems += _check(page, name, url, 360, "supervisor")
