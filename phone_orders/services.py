@@ -24,6 +24,7 @@ from customers.models import ChurnReason, Customer, CustomerStatus, MonthlyPurch
 from customers.selectors import customers_visible_to
 from customers.services import churn_warning_resolve_open
 
+from .allocations import allocations_recompute_for_supply
 from .models import (
     LIVE_ORDER_STATUSES,
     BriefingKind,
@@ -566,6 +567,8 @@ def cycle_supply_set(*, user, product: Product, cycle_start: date, available) ->
     supply.updated_by = user
     supply.full_clean()
     supply.save()
+    # The SKU's tier allocation follows the new supply, or the change is refused.
+    allocations_recompute_for_supply(product=product, cycle_start=cycle_start)
     return supply
 
 
