@@ -512,7 +512,8 @@ def quota_notes(*, customer: Customer, cycle_start: date, product_ids) -> dict[i
 
 def allocations_visible_to(user):
     require(user, Ability.SEE_ALLOCATIONS)
-    return Allocation.objects.select_related("product", "updated_by")
+    return (Allocation.objects.select_related("product", "updated_by")
+            .prefetch_related("bands"))
 
 
 def exceptions_visible_to(user, allocation: Allocation):

@@ -104,21 +104,23 @@ class AllocationFiguresSerializer(serializers.Serializer):
     fits = serializers.BooleanField()
 
 
+class AllocationBandOutSerializer(serializers.Serializer):
+    min_tier = serializers.IntegerField()
+    max_tier = serializers.IntegerField()
+    cartons = serializers.IntegerField()
+
+
 class AllocationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     cycle = serializers.DateField(source="cycle_start")
     sku_code = serializers.CharField(source="product.code")
     sku_name = serializers.CharField(source="product.name")
-    bands = serializers.SerializerMethodField()
+    bands = AllocationBandOutSerializer(many=True, read_only=True)
     stores = serializers.IntegerField()
     total_cartons = serializers.IntegerField()
     computed_at = serializers.DateTimeField(allow_null=True)
     updated_at = serializers.DateTimeField()
     updated_by = serializers.StringRelatedField()
-
-    def get_bands(self, allocation) -> list[AllocationBandSerializer]:
-        return [{"min_tier": b.min_tier, "max_tier": b.max_tier, "cartons": b.cartons}
-                for b in allocation.bands.order_by("-min_tier")]
 
 
 class AllocationSavedSerializer(serializers.Serializer):

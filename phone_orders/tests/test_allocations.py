@@ -187,8 +187,7 @@ def test_quotas_follow_a_tier_change_at_the_nightly_recompute(admin_user, stores
 def test_a_recompute_that_no_longer_fits_keeps_the_quotas(admin_user, stores, supply,
                                                           scarce_sku):
     _save(admin_user, scarce_sku)
-    for n in range(5):
-        CustomerFactory(tier=28)
+    CustomerFactory.create_batch(5, tier=28)
 
     result = allocations.allocations_recompute_open()
 
@@ -362,8 +361,9 @@ def _many_stores(template: Customer, count: int) -> None:
     made = {"code": "'S' || g", "license_no": "'L' || g", "phone": "'1' || lpad(g::text, 10, '0')",
             "tier": "mod(g, 30) + 1"}
     select = ", ".join(made.get(c, f'"{c}"') for c in columns)
+    names = ", ".join(f'"{c}"' for c in columns)
     with connection.cursor() as cursor:
-        cursor.execute(f"""INSERT INTO {Customer._meta.db_table} ({", ".join(f'"{c}"' for c in columns)})
+        cursor.execute(f"""INSERT INTO {Customer._meta.db_table} ({names})
                            SELECT {select} FROM {Customer._meta.db_table},
                                   generate_series(1, %s) AS g WHERE id = %s""",
                        [count, template.pk])
