@@ -299,6 +299,7 @@ def allocation_preview(*, user, product: Product, cycle_start: date, rows: list[
                        ) -> AllocationFigures:
     """What saving this table would give; nothing is written."""
     require(user, Ability.SET_SUPPLY, ALLOCATORS_ONLY)
+    _scarce(product)
     bands = bands_parse(rows)
     allocation = Allocation.objects.filter(cycle_start=cycle_start, product=product).first()
     supply = CycleSupply.objects.filter(cycle_start=cycle_start, product=product).first()
@@ -551,11 +552,12 @@ def allocation_page_post(*, user, page: dict, rows: list[dict], action: str,
     require(user, Ability.SET_SUPPLY, ALLOCATORS_ONLY)
     product, cycle = page["chosen"]["product"], page["cycle"]
     allocation = page["chosen"]["allocation"]
+    filled = [row for row in rows if any(str(v or "").strip() for v in row.values())]
     try:
         if action == "preview":
             figures = allocation_preview(user=user, product=product, cycle_start=cycle,
                                          rows=rows)
-            return {"figures": figures, "posted_rows": rows}
+            return {"figures": figures, "posted_rows": filled}
         if action == "save":
             allocation_save(user=user, product=product, cycle_start=cycle, rows=rows)
             return {"saved": _("Allocation saved; the stores' quotas are written.")}
@@ -572,5 +574,6 @@ def allocation_page_post(*, user, page: dict, rows: list[dict], action: str,
         return {"saved": _("Exception saved.")}
     except BusinessError as exc:
         return {"error": str(exc.message), "error_field": exc.field,
-                "row_errors": exc.errors, "posted_rows": rows if action else None,
+                "row_errors": exc.errors,
+                "posted_rows": filled if action in ("preview", "save") else None,
                 "posted_exception": exception}

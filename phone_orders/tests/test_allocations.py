@@ -195,6 +195,18 @@ def test_a_recompute_that_no_longer_fits_keeps_the_quotas(admin_user, stores, su
     assert _quotas(scarce_sku) == {27: 4, 20: 2, 5: 0, None: 0}
 
 
+def test_a_quota_by_hand_is_refused_once_the_sku_is_allocated(admin_user, stores, supply,
+                                                               scarce_sku):
+    _save(admin_user, scarce_sku)
+
+    with pytest.raises(BusinessError) as refused:
+        services.store_quota_set(user=admin_user, customer=stores[5], product=scarce_sku,
+                                 cycle_start=current_cycle(), cartons=9)
+
+    assert refused.value.field == "cartons"
+    assert StoreQuota.objects.get(customer=stores[5]).cartons == 0
+
+
 def test_supply_changes_reallocate_or_are_refused(admin_user, stores, supply, scarce_sku):
     _save(admin_user, scarce_sku)
     Customer.objects.filter(pk=stores[5].pk).update(tier=25)
