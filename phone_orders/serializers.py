@@ -85,10 +85,13 @@ class AllocationWriteSerializer(serializers.Serializer):
     bands = AllocationBandSerializer(many=True, allow_empty=False)
 
 
-class AllocationFiguresBandSerializer(serializers.Serializer):
+class AllocationBandOutSerializer(serializers.Serializer):
     min_tier = serializers.IntegerField()
     max_tier = serializers.IntegerField()
     cartons = serializers.IntegerField()
+
+
+class AllocationFiguresBandSerializer(AllocationBandOutSerializer):
     stores = serializers.IntegerField()
     needed = serializers.IntegerField()
 
@@ -104,10 +107,6 @@ class AllocationFiguresSerializer(serializers.Serializer):
     fits = serializers.BooleanField()
 
 
-class AllocationBandOutSerializer(serializers.Serializer):
-    min_tier = serializers.IntegerField()
-    max_tier = serializers.IntegerField()
-    cartons = serializers.IntegerField()
 
 
 class AllocationSerializer(serializers.Serializer):
