@@ -237,33 +237,39 @@ def _refusal(figures: AllocationFigures, product: Product) -> BusinessError:
 # --- Writing the quotas, set-wise -----------------------------------------------------
 
 def _write_quotas(allocation: Allocation, bands: list[Band]) -> None:
-    """Every active store's quota in one upsert (rows that do not change are not
-    rewritten); quotas of stores no longer active are removed."""
+    """Every active store's quota in one statement: the quotas wanted are compared with
+    the ones written (one hash join) and only the new or changed rows are upserted, so a
+    nightly run where few tiers moved writes little; quotas of stores no longer active are
+    removed."""
     tiers, params = _tier_values(bands)
     quotas = StoreQuota._meta.db_table
     customers = Customer._meta.db_table
     exceptions = QuotaException._meta.db_table
+    cycle, product = allocation.cycle_start, allocation.product_id
     with connection.cursor() as cursor:
         cursor.execute(f"""
             INSERT INTO {quotas} AS q (cycle_start, customer_id, product_id, cartons, basis,
                                        tier)
-            SELECT %s, c.id, %s, COALESCE(e.cartons, t.cartons, 0),
-                   CASE WHEN e.id IS NULL THEN %s ELSE %s END, c.tier
-              FROM {customers} c
-              LEFT JOIN {tiers} ON t.tier = c.tier
-              LEFT JOIN {exceptions} e ON e.allocation_id = %s AND e.customer_id = c.id
-             WHERE c.status = %s
+            SELECT %s, n.customer_id, %s, n.cartons, n.basis, n.tier
+              FROM (SELECT c.id AS customer_id, COALESCE(e.cartons, t.cartons, 0) AS cartons,
+                           CASE WHEN e.id IS NULL THEN %s ELSE %s END AS basis, c.tier
+                      FROM {customers} c
+                      LEFT JOIN {tiers} ON t.tier = c.tier
+                      LEFT JOIN {exceptions} e ON e.allocation_id = %s
+                                              AND e.customer_id = c.id
+                     WHERE c.status = %s) n
+              LEFT JOIN {quotas} o ON o.cycle_start = %s AND o.product_id = %s
+                                  AND o.customer_id = n.customer_id
+             WHERE o.id IS NULL
+                OR (o.cartons, o.basis, o.tier) IS DISTINCT FROM (n.cartons, n.basis, n.tier)
             ON CONFLICT (cycle_start, customer_id, product_id) DO UPDATE
-               SET cartons = EXCLUDED.cartons, basis = EXCLUDED.basis, tier = EXCLUDED.tier
-             WHERE (q.cartons, q.basis, q.tier)
-                   IS DISTINCT FROM (EXCLUDED.cartons, EXCLUDED.basis, EXCLUDED.tier)""",
-                       [allocation.cycle_start, allocation.product_id, QuotaBasis.TABLE,
-                        QuotaBasis.EXCEPTION, *params, allocation.pk, CustomerStatus.ACTIVE])
+               SET cartons = EXCLUDED.cartons, basis = EXCLUDED.basis, tier = EXCLUDED.tier""",
+                       [cycle, product, QuotaBasis.TABLE, QuotaBasis.EXCEPTION, *params,
+                        allocation.pk, CustomerStatus.ACTIVE, cycle, product])
         cursor.execute(f"""
             DELETE FROM {quotas} q USING {customers} c
              WHERE q.cycle_start = %s AND q.product_id = %s AND c.id = q.customer_id
-               AND c.status <> %s""",
-                       [allocation.cycle_start, allocation.product_id, CustomerStatus.ACTIVE])
+               AND c.status <> %s""", [cycle, product, CustomerStatus.ACTIVE])
 
 
 def _apply(allocation: Allocation, bands: list[Band], available: int) -> AllocationFigures:
