@@ -45,6 +45,7 @@ from .models import (
 
 ALLOCATORS_ONLY = _lazy("Only an administrator may allocate supply.")
 MAX_CARTONS_PER_STORE = 10_000
+BIG_WRITE = 50_000  # quotas written at once past which the table's statistics are renewed
 
 
 @dataclass(frozen=True)
@@ -266,10 +267,15 @@ def _write_quotas(allocation: Allocation, bands: list[Band]) -> None:
                SET cartons = EXCLUDED.cartons, basis = EXCLUDED.basis, tier = EXCLUDED.tier""",
                        [cycle, product, QuotaBasis.TABLE, QuotaBasis.EXCEPTION, *params,
                         allocation.pk, CustomerStatus.ACTIVE, cycle, product])
+        if cursor.rowcount > BIG_WRITE:
+            # Fresh statistics, so that the next statements (and tonight's run) join the
+            # quotas by hash rather than row by row.
+            cursor.execute(f"ANALYZE {quotas}")
         cursor.execute(f"""
-            DELETE FROM {quotas} q USING {customers} c
-             WHERE q.cycle_start = %s AND q.product_id = %s AND c.id = q.customer_id
-               AND c.status <> %s""", [cycle, product, CustomerStatus.ACTIVE])
+            DELETE FROM {quotas}
+             WHERE cycle_start = %s AND product_id = %s
+               AND customer_id IN (SELECT id FROM {customers} WHERE status <> %s)""",
+                       [cycle, product, CustomerStatus.ACTIVE])
 
 
 def _apply(allocation: Allocation, bands: list[Band], available: int) -> AllocationFigures:
