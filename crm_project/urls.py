@@ -27,6 +27,7 @@ api_patterns = [
     path("", include("customers.grading.apis")),
     path("", include("phone_orders.catalog_apis")),
     path("", include("phone_orders.apis")),
+    path("", include("phone_orders.allocation_apis")),
     path("", include("visits.apis")),
     path("", include("complaints.apis")),
     path("", include("reports.apis")),

@@ -40,6 +40,7 @@ class Ability(StrEnum):
     REASSIGN_STORES = "reassign_stores"  # hand a store to another manager
     EDIT_CATALOG = "edit_catalog"
     SET_SUPPLY = "set_supply"  # a cycle's supply and the stores' quotas
+    SEE_ALLOCATIONS = "see_allocations"  # the tier allocation tables of scarce SKUs
     USE_ADMIN_SITE = "use_admin_site"  # the Django admin (not scoped by department)
     WRITE_BRIEFING = "write_briefing"  # the order desk's briefing notes of a cycle
     SEE_TARGETS = "see_targets"  # monthly targets: own (manager), department, all
@@ -75,6 +76,7 @@ ABILITIES: dict[Ability, frozenset[str]] = {
     Ability.REASSIGN_STORES: frozenset({Role.ADMIN}),
     Ability.EDIT_CATALOG: frozenset({Role.ADMIN}),
     Ability.SET_SUPPLY: frozenset({Role.ADMIN}),
+    Ability.SEE_ALLOCATIONS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Ability.USE_ADMIN_SITE: frozenset({Role.ADMIN}),
     Ability.WRITE_BRIEFING: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Ability.SEE_TARGETS: frozenset({Role.MANAGER, Role.SUPERVISOR, Role.ADMIN}),

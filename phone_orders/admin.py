@@ -65,8 +65,8 @@ class CycleSupplyAdmin(admin.ModelAdmin):
 
 @admin.register(StoreQuota)
 class StoreQuotaAdmin(admin.ModelAdmin):
-    list_display = ["cycle_start", "customer", "product", "cartons"]
-    list_filter = ["cycle_start"]
+    list_display = ["cycle_start", "customer", "product", "cartons", "basis", "tier"]
+    list_filter = ["cycle_start", "basis"]
     search_fields = ["customer__code", "customer__name", "product__code", "product__name"]
     autocomplete_fields = ["customer", "product"]
 

@@ -33,6 +33,25 @@ class SupplyQuery(QueryForm):
     cycle = LenientDateField(required=False)
 
 
+class AllocationQuery(QueryForm):
+    cycle = LenientDateField(required=False)
+    sku = forms.CharField(required=False)
+
+
+def allocation_rows(data) -> list[dict]:
+    """The grid's rows as posted (min_tier, max_tier and cartons repeated per row)."""
+    columns = [data.getlist(name) for name in ("min_tier", "max_tier", "cartons")]
+    return [{"min_tier": low, "max_tier": high, "cartons": cartons}
+            for low, high, cartons in zip(*columns, strict=False)]
+
+
+class AllocationExceptionForm(QueryForm):
+    customer = forms.CharField(required=False)  # the store's code
+    cartons = forms.CharField(required=False)
+    reason = forms.CharField(required=False, strip=False)
+    remove = forms.CharField(required=False)  # the store's id
+
+
 class SkuSearchQuery(QueryForm):
     q = forms.CharField(required=False, strip=False)
     sku = forms.CharField(required=False, strip=False)

@@ -276,6 +276,12 @@ class CycleSupply(models.Model):
         return self.available_cartons - self.granted_cartons
 
 
+class QuotaBasis(models.TextChoices):
+    MANUAL = "", _("Set by hand")
+    TABLE = "table", _("Allocation table")
+    EXCEPTION = "exception", _("Exception")
+
+
 class StoreQuota(models.Model):
     """At most this many cartons of a scarce SKU for one store in one cycle (overrides the
     SKU's default quota)."""
@@ -286,6 +292,11 @@ class StoreQuota(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="quotas",
                                 verbose_name=_("SKU"))
     cartons = models.PositiveIntegerField(_("quota (cartons)"))
+    # Where the figure came from, and the store's tier when an allocation table set it,
+    # so that the console can explain it ("tier 27 -> 4 cartons").
+    basis = models.CharField(_("basis"), max_length=10, choices=QuotaBasis.choices,
+                             blank=True, default=QuotaBasis.MANUAL)
+    tier = models.PositiveSmallIntegerField(_("tier"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("store quota")
@@ -297,6 +308,82 @@ class StoreQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle_start} {self.customer_id} {self.product_id} {self.cartons}"
+
+
+class Allocation(models.Model):
+    """How a scarce SKU's supply of one cycle is shared out: tier ranges (档位) to cartons
+    per store (its bands). Saving it writes every active store's quota."""
+
+    cycle_start = models.DateField(_("order cycle (Monday)"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="allocations",
+                                verbose_name=_("SKU"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey("customers.User", on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="+", verbose_name=_("updated by"))
+    computed_at = models.DateTimeField(_("quotas computed at"), null=True, blank=True)
+    stores = models.PositiveIntegerField(_("stores"), default=0)
+    total_cartons = models.PositiveIntegerField(_("cartons allocated"), default=0)
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        ordering = ["-cycle_start", "product"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle_start", "product"],
+                                    name="one_allocation_per_sku_and_cycle"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_start} {self.product_id}"
+
+
+class AllocationBand(models.Model):
+    """Stores whose tier is in min_tier..max_tier (both included) get `cartons`."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="bands",
+                                   verbose_name=_("allocation"))
+    min_tier = models.PositiveSmallIntegerField(_("from tier"))
+    max_tier = models.PositiveSmallIntegerField(_("to tier"))
+    cartons = models.PositiveIntegerField(_("cartons per store"))
+
+    class Meta:
+        verbose_name = _("allocation band")
+        verbose_name_plural = _("allocation bands")
+        ordering = ["-min_tier"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(min_tier__lte=models.F("max_tier")),
+                                   name="band_min_within_max"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.min_tier}-{self.max_tier}: {self.cartons}"
+
+
+class QuotaException(models.Model):
+    """A store's quota set by hand for one allocation; it overrides the table, also when
+    the quotas are computed again."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE,
+                                   related_name="exceptions", verbose_name=_("allocation"))
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="quota_exceptions", verbose_name=_("customer"))
+    cartons = models.PositiveIntegerField(_("cartons"))
+    reason = models.CharField(_("reason"), max_length=200)
+    created_by = models.ForeignKey("customers.User", on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("set by"))
+    created_at = models.DateTimeField(_("set at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("quota exception")
+        verbose_name_plural = _("quota exceptions")
+        ordering = ["customer_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["allocation", "customer"],
+                                    name="one_exception_per_store_and_allocation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.allocation_id} {self.customer_id} {self.cartons}"
 
 
 # --- Calls ----------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from customers.access import Ability, can, require
 from customers.models import OPEN_WARNING_STATUSES, ChurnWarning, Customer, CustomerStatus, Role
 from customers.selectors import customer_get, customers_visible_to, users_overseen_by
 
+from .allocations import quota_notes
 from .catalog import product_search
 from .models import (
     BriefingNote,
@@ -224,6 +225,7 @@ class SkuOffer:
     on_sale: bool
     rules: list = field(default_factory=list)
     suggested: int | None = None
+    quota_note: str = ""  # why the quota is what it is (tier allocation, exception)
 
     @property
     def out_of_stock(self) -> bool:
@@ -242,6 +244,8 @@ def _offers(*, customer: Customer, products, cycle_start: date) -> list[SkuOffer
     supplies = _supplies(cycle_start, [p.pk for p in products])
     quotas = dict(StoreQuota.objects.filter(cycle_start=cycle_start, customer=customer)
                   .values_list("product_id", "cartons"))
+    notes = quota_notes(customer=customer, cycle_start=cycle_start,
+                        product_ids=[p.pk for p in products if p.is_scarce])
     offers = []
     for product in products:
         supply = supplies.get(product.pk)
@@ -250,7 +254,8 @@ def _offers(*, customer: Customer, products, cycle_start: date) -> list[SkuOffer
             quota = product.default_quota
         offers.append(SkuOffer(product=product,
                                remaining=supply.remaining_cartons if supply else 0,
-                               quota=quota, on_sale=product.on_sale and supply is not None))
+                               quota=quota, on_sale=product.on_sale and supply is not None,
+                               quota_note=notes.get(product.pk, "")))
     return offers
 
 
@@ -434,6 +439,7 @@ class ReadBackLine:
     line: OrderLine
     expected_granted: int
     reason: str
+    quota_note: str = ""
 
     @property
     def expected_amount(self):
@@ -443,14 +449,18 @@ class ReadBackLine:
 def read_back(*, order: Order) -> dict:
     """Demand vs granted per line, totals: confirmed figures, or a preview for a draft."""
     rows = []
-    for line in order_lines(order=order):
+    lines = list(order_lines(order=order))
+    notes = quota_notes(customer=order.customer, cycle_start=order.cycle_start,
+                        product_ids=[line.product_id for line in lines
+                                     if line.product.is_scarce])
+    for line in lines:
         if order.status == OrderStatus.CONFIRMED:
-            rows.append(ReadBackLine(line, line.granted_cartons, line.unmet_reason))
+            granted, reason = line.granted_cartons, line.unmet_reason
         else:
             granted, reason = grant_preview(customer=order.customer, product=line.product,
                                             cartons=line.requested_cartons,
                                             cycle_start=order.cycle_start)
-            rows.append(ReadBackLine(line, granted, reason))
+        rows.append(ReadBackLine(line, granted, reason, notes.get(line.product_id, "")))
     return {
         "rows": rows,
         "requested": sum(r.line.requested_cartons for r in rows),

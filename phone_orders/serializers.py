@@ -66,3 +66,78 @@ class OrderLinesSerializer(serializers.Serializer):
 
 class OrderCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+# --- Tier allocation of scarce supply -------------------------------------------------
+
+class AllocationBandSerializer(serializers.Serializer):
+    """A tier range and its cartons per store. Numbers are checked by the service (field
+    level, row by row), so a bad table answers with every fault at once."""
+
+    min_tier = serializers.JSONField(help_text="Lowest tier of the range (1 = lowest).")
+    max_tier = serializers.JSONField(help_text="Highest tier of the range, included.")
+    cartons = serializers.JSONField(help_text="Cartons per store per cycle (0 or more).")
+
+
+class AllocationWriteSerializer(serializers.Serializer):
+    cycle = serializers.DateField(help_text="Any day of the cycle (its Monday is used).")
+    sku_code = serializers.CharField(max_length=20)
+    bands = AllocationBandSerializer(many=True, allow_empty=False)
+
+
+class AllocationBandOutSerializer(serializers.Serializer):
+    min_tier = serializers.IntegerField()
+    max_tier = serializers.IntegerField()
+    cartons = serializers.IntegerField()
+
+
+class AllocationFiguresBandSerializer(AllocationBandOutSerializer):
+    stores = serializers.IntegerField()
+    needed = serializers.IntegerField()
+
+
+class AllocationFiguresSerializer(serializers.Serializer):
+    bands = AllocationFiguresBandSerializer(many=True)
+    exception_stores = serializers.IntegerField()
+    exception_cartons = serializers.IntegerField()
+    untiered_stores = serializers.IntegerField()
+    stores = serializers.IntegerField()
+    needed = serializers.IntegerField()
+    available = serializers.IntegerField()
+    fits = serializers.BooleanField()
+
+
+
+
+class AllocationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    cycle = serializers.DateField(source="cycle_start")
+    sku_code = serializers.CharField(source="product.code")
+    sku_name = serializers.CharField(source="product.name")
+    bands = AllocationBandOutSerializer(many=True, read_only=True)
+    stores = serializers.IntegerField()
+    total_cartons = serializers.IntegerField()
+    computed_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
+    updated_by = serializers.StringRelatedField()
+
+
+class AllocationSavedSerializer(serializers.Serializer):
+    allocation = AllocationSerializer()
+    figures = AllocationFiguresSerializer()
+
+
+class QuotaExceptionSerializer(serializers.Serializer):
+    customer = serializers.IntegerField(source="customer_id")
+    customer_code = serializers.CharField(source="customer.code", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    cartons = serializers.IntegerField()
+    reason = serializers.CharField()
+    created_by = serializers.StringRelatedField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class QuotaExceptionWriteSerializer(serializers.Serializer):
+    customer = serializers.IntegerField(help_text="The store's id.")
+    cartons = serializers.JSONField(help_text="The store's quota (0 or more).")
+    reason = serializers.CharField(max_length=200, allow_blank=True)

@@ -25,8 +25,10 @@ from customers.models import ChurnReason, Customer, CustomerStatus, MonthlyPurch
 from customers.selectors import customers_visible_to
 from customers.services import churn_warning_resolve_open
 
+from .allocations import allocations_recompute_for_supply
 from .models import (
     LIVE_ORDER_STATUSES,
+    Allocation,
     BriefingKind,
     BriefingNote,
     CallOutcome,
@@ -567,6 +569,8 @@ def cycle_supply_set(*, user, product: Product, cycle_start: date, available) ->
     supply.updated_by = user
     supply.full_clean()
     supply.save()
+    # The SKU's tier allocation follows the new supply, or the change is refused.
+    allocations_recompute_for_supply(product=product, cycle_start=cycle_start)
     return supply
 
 
@@ -575,6 +579,11 @@ def store_quota_set(*, user, customer: Customer, product: Product, cycle_start: 
                     cartons) -> StoreQuota:
     _check_admin(user)
     cartons = _check_cartons_or_zero(cartons, field="cartons")
+    if Allocation.objects.filter(cycle_start=cycle_start_for(cycle_start),
+                                 product=product).exists():
+        raise BusinessError(_("%(sku)s is allocated by tier this cycle: set an exception on "
+                              "the allocation page instead.") % {"sku": product.name},
+                            field="cartons")
     quota, _created = StoreQuota.objects.update_or_create(
         cycle_start=cycle_start_for(cycle_start), customer=customer, product=product,
         defaults={"cartons": cartons})

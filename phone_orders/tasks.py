@@ -14,3 +14,12 @@ def run_order_import(import_id: int) -> None:
 def reap_dead_imports_task() -> int:
     """Mark imports left running by a dead worker as rejected (beat, and worker start)."""
     return order_imports_reap()
+
+
+@shared_task(name="phone_orders.reallocate_quotas", acks_late=True,
+             soft_time_limit=30 * 60, time_limit=35 * 60)
+def reallocate_quotas_task() -> dict:
+    """The tier allocations of the open cycles recomputed (beat, nightly after grading)."""
+    from .allocations import allocations_recompute_open
+
+    return allocations_recompute_open()

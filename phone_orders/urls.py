@@ -23,6 +23,7 @@ urlpatterns = [
     path("console/<int:customer_pk>/substitutes/<int:product_pk>/",
          views.console_substitutes_view, name="console_substitutes"),
     path("supply/", views.supply_view, name="supply"),
+    path("allocations/", views.allocation_view, name="allocations"),
     path("supply/refused.csv", views.supply_refused_view, name="supply_refused"),
     path("figures/", views.figures_view, name="figures"),
     path("briefing/", views.briefing_view, name="briefing"),

@@ -18,7 +18,7 @@ from crm_project.errors import BusinessError
 from customers.access import Ability, require
 from customers.selectors import customer_get
 
-from . import forms, selectors, services
+from . import allocations, forms, selectors, services
 
 CALL_STARTED_KEY = "phone_orders:call_started:%s"
 SUPPLY_REFUSED_KEY = "phone_orders:supply_refused"
@@ -196,6 +196,25 @@ def supply_view(request):
             return redirect(f"{reverse('phone_orders:supply')}?cycle={page['cycle'].isoformat()}")
     return render(request, "phone_orders/supply.html",
                   {**page, "error": error, "row_errors": row_errors})
+
+
+@login_required
+def allocation_view(request):
+    """The tier allocation grid of a scarce SKU and cycle: preview, save, exceptions."""
+    query = forms.AllocationQuery(request.GET).values()
+    page = allocations.allocation_page(user=request.user, cycle=query["cycle"],
+                                       sku=query["sku"] or "")
+    if request.method == "POST" and page["chosen"]:
+        page.update(allocations.allocation_page_post(
+            user=request.user, page=page, rows=forms.allocation_rows(request.POST),
+            action=request.POST.get("action", ""),
+            exception=forms.AllocationExceptionForm(request.POST).values()))
+        if page.get("saved"):
+            messages.success(request, page["saved"])
+            return redirect(f"{reverse('phone_orders:allocations')}?"
+                            + urlencode({"cycle": page["cycle"].isoformat(),
+                                         "sku": page["chosen"]["product"].code}))
+    return render(request, "phone_orders/allocations.html", page)
 
 
 @login_required

@@ -185,6 +185,9 @@ CELERY_BEAT_SCHEDULE: dict = {
                        "schedule": crontab(minute=30, hour=1, day_of_month=1)},
     "grades-nightly": {"task": "customers.recompute_grades",
                        "schedule": crontab(minute=30, hour=1, day_of_month="2-31")},
+    # Tier allocations of scarce SKUs follow tonight's tiers (phone_orders.allocations).
+    "phone-orders-reallocate": {"task": "phone_orders.reallocate_quotas",
+                                "schedule": crontab(minute=0, hour=2)},
     # The churn model retrained on the 2nd of each month, after the monthly grades.
     "churn-model-monthly": {"task": "customers.train_churn_model",
                             "schedule": crontab(minute=0, hour=2, day_of_month=2)},
