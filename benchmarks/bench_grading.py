@@ -175,7 +175,7 @@ def _copy(connection, table, frame, columns, not_null=()):
 def reset_results() -> None:
     with _connection().cursor() as cursor:
         cursor.execute("TRUNCATE customers_churnwarning, customers_gradechange, "
-                       "customers_gradesnapshot, customers_jobrun")
+                       "customers_gradesnapshot, customers_jobrun CASCADE")
         cursor.execute("UPDATE customers_customer SET grade = '', tier = NULL, "
                        "monthly_average = NULL, grade_as_of = NULL WHERE grade <> ''")
     vacuum_between_runs()
