@@ -79,8 +79,8 @@ def build(stdout, *, stores: int, today: date) -> None:
              "standard_class", "delivery_time", "operator_background", "education", "family",
              "personality", "temperament", "needs", "sales_structure", "lawful_operation",
              "price_compliance", "new_product_listing", "payment_terms", "grade"]
-    columns = ["id", "code", "name", "name_initials", "license_no", "owner", "owner_initials", "phone",
-               "address", "business_format", "network", "territory_id", "manager_id",
+    columns = ["id", "code", "name", "name_initials", "license_no", "owner", "owner_initials",
+               "phone", "address", "business_format", "network", "territory_id", "manager_id",
                "status", "order_weekday", "order_channel", "settlement_method",
                "delivery_method", "open_complaint_count", "created_at", "updated_at",
                "last_order_date", "is_key_account", *empty]
