@@ -230,13 +230,25 @@ def _grades_write(*, as_of: date, month: date, settings_row: GradingSettings,
                    EXCLUDED.cumulative_share, EXCLUDED.window_months,
                    EXCLUDED.counted_months, EXCLUDED.method)
         """ if month_has_snapshots else ""
+        # A rerun within the month reaches only the stores whose snapshot differs (a
+        # conflicting row is locked, and so rewritten, even when the update's WHERE fails).
+        differing = f"""
+            LEFT JOIN {snapshot_table} old ON old.customer_id = g.customer_id
+                                          AND old.month = %(month)s
+            WHERE (old.grade, old.tier, old.monthly_average, old.rank, old.cumulative_share,
+                   old.window_months, old.counted_months, old.method)
+                  IS DISTINCT FROM
+                  (g.grade, g.tier, g.monthly_average, g.rank, g.cumulative_share,
+                   %(window_months)s, g.counted_months, %(method)s)
+        """ if month_has_snapshots else ""
         cursor.execute(f"""
             INSERT INTO {snapshot_table} AS s (customer_id, month, as_of, grade, tier,
                 monthly_average, rank, cumulative_share, window_months, counted_months, method)
-            SELECT customer_id, %s, %s, grade, tier, monthly_average, rank, cumulative_share,
-                   %s, counted_months, %s
-            FROM grading_stage {upsert}
-        """, [month, as_of, settings_row.window_months, settings_row.method])
+            SELECT g.customer_id, %(month)s, %(as_of)s, g.grade, g.tier, g.monthly_average,
+                   g.rank, g.cumulative_share, %(window_months)s, g.counted_months, %(method)s
+            FROM grading_stage g {differing} {upsert}
+        """, {"month": month, "as_of": as_of, "window_months": settings_row.window_months,
+              "method": settings_row.method})
         snapshots = cursor.rowcount + removed
     with connection.cursor() as cursor, timer.stage("grade_changes"):
         cursor.execute(f"""
