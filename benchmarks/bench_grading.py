@@ -79,11 +79,11 @@ def build(stdout, *, stores: int, today: date) -> None:
              "standard_class", "delivery_time", "operator_background", "education", "family",
              "personality", "temperament", "needs", "sales_structure", "lawful_operation",
              "price_compliance", "new_product_listing", "payment_terms", "grade"]
-    columns = ["id", "code", "name", "name_initials", "license_no", "owner", "phone",
-               "address", "business_format", "network", "territory_id", "manager_id",
+    columns = ["id", "code", "name", "name_initials", "license_no", "owner", "owner_initials",
+               "phone", "address", "business_format", "network", "territory_id", "manager_id",
                "status", "order_weekday", "order_channel", "settlement_method",
                "delivery_method", "open_complaint_count", "created_at", "updated_at",
-               "last_order_date", *empty]
+               "last_order_date", "is_key_account", *empty]
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM customers_customer")
         first_id = cursor.fetchone()[0] + 1
@@ -100,6 +100,7 @@ def build(stdout, *, stores: int, today: date) -> None:
         frame = pd.DataFrame({
             "id": ids, "code": "9" + serial, "name": "基准便利店" + serial,
             "name_initials": "jzbld", "license_no": "8" + serial, "owner": "张三",
+            "owner_initials": "zs",
             "phone": "", "address": "基准路1号", "business_format": "convenience",
             "network": np.where(rng.random(size) < 0.3, "rural", "urban"),
             "territory_id": territory_ids[(ids // 5000) % len(territory_ids)],
@@ -107,7 +108,7 @@ def build(stdout, *, stores: int, today: date) -> None:
             "order_weekday": (ids % 6) + 1, "order_channel": "phone",
             "settlement_method": "electronic", "delivery_method": "door",
             "open_complaint_count": 0, "created_at": "2025-01-01 00:00:00+08",
-            "updated_at": "2025-01-01 00:00:00+08",
+            "updated_at": "2025-01-01 00:00:00+08", "is_key_account": False,
             "last_order_date": [(today - timedelta(days=int(d))).isoformat()
                                 for d in days_ago],
         })
@@ -155,9 +156,9 @@ def insert_managers(cursor, count: int) -> None:
     cursor.execute(f"""
         INSERT INTO customers_user (password, is_superuser, username, first_name,
             last_name, email, is_staff, is_active, date_joined, role, employee_no, phone,
-            department_id)
+            language, department_id)
         SELECT '!', false, 'bench_mgr' || i, '员' || i, '王', '', false, true, now(),
-               'manager', '', '', (SELECT id FROM customers_department WHERE code = 'B01')
+               'manager', '', '', '', (SELECT id FROM customers_department WHERE code = 'B01')
         FROM generate_series(1, {int(count)}) i ON CONFLICT (username) DO NOTHING""")
 
 
@@ -174,7 +175,7 @@ def _copy(connection, table, frame, columns, not_null=()):
 def reset_results() -> None:
     with _connection().cursor() as cursor:
         cursor.execute("TRUNCATE customers_churnwarning, customers_gradechange, "
-                       "customers_gradesnapshot, customers_jobrun")
+                       "customers_gradesnapshot, customers_jobrun CASCADE")
         cursor.execute("UPDATE customers_customer SET grade = '', tier = NULL, "
                        "monthly_average = NULL, grade_as_of = NULL WHERE grade <> ''")
     vacuum_between_runs()

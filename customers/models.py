@@ -503,9 +503,15 @@ class GradeSnapshot(models.Model):
     """A store's grade for one month, with the numbers that explain it."""
 
     # No index of its own: the unique (customer, month) index serves lookups by store, and
-    # one index fewer matters when a million rows are written each month.
+    # one index fewer matters when a million rows are written each month. No database
+    # constraint either: its deferred check of every new row against its store (a lookup
+    # and a row lock per snapshot at commit) was the slowest part of a monthly grading run.
+    # Snapshots are written only by the grading job, for stores it has just read in the
+    # same transaction; stores are closed, never deleted, and a deletion through Django
+    # still cascades (on_delete runs in Python).
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, db_index=False,
-                                 related_name="grade_snapshots", verbose_name=_("customer"))
+                                 db_constraint=False, related_name="grade_snapshots",
+                                 verbose_name=_("customer"))
     month = models.DateField(_("month"), help_text=_("First day of the graded month."))
     as_of = models.DateField(_("as of"))
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices)

@@ -99,7 +99,8 @@ def recompute_grades(*, as_of: date, started_by=None, run_id: int | None = None,
 def grades_select_sql(*, window: list[date], settings_row: GradingSettings) -> tuple[str, dict]:
     """The rules of rules.py as one SELECT over the monthly purchase summary: one row per
     active store (customer_id, grade, tier, monthly_average, rank, cumulative_share,
-    counted_months, old_grade, old_monthly_average), computed by PostgreSQL's window
+    counted_months, old_grade, old_tier, old_monthly_average, old_grade_as_of), computed
+    by PostgreSQL's window
     functions. Amounts are in integer fen and shares in double precision rounded as pandas
     rounds them, so the rows are those of rules.grades_compute (a test holds them equal)."""
     months = len(window)
@@ -121,7 +122,8 @@ def grades_select_sql(*, window: list[date], settings_row: GradingSettings) -> t
     sql = f"""
         WITH inputs AS (
             SELECT c.id AS customer_id, c.code, c.grade AS old_grade,
-                   c.monthly_average AS old_monthly_average,
+                   c.tier AS old_tier, c.monthly_average AS old_monthly_average,
+                   c.grade_as_of AS old_grade_as_of,
                    CAST(ROUND(COALESCE(SUM(mp.amount) FILTER (WHERE mp.month >= %(first)s), 0)
                               * 100) AS bigint) AS window_fen,
                    (EXTRACT(YEAR FROM MIN(mp.month)) * 12 + EXTRACT(MONTH FROM MIN(mp.month))
@@ -157,7 +159,8 @@ def grades_select_sql(*, window: list[date], settings_row: GradingSettings) -> t
                CASE WHEN grand_total = 0 THEN 0
                     ELSE round((before_fen * 100)::float8 / grand_total::float8 * 10000)
                          / 10000 END::numeric(7, 4) AS cumulative_share,
-               counted_months::smallint, old_grade, old_monthly_average
+               counted_months::smallint, old_grade, old_tier, old_monthly_average,
+               old_grade_as_of
         FROM ranked
     """
     window_index = window[0].year * 12 + window[0].month - 1
@@ -174,9 +177,15 @@ def _grades_recompute_locked(*, as_of: date, settings_row: GradingSettings,
         # explicit DROP.
         cursor.execute("DROP TABLE IF EXISTS grading_stage")
         # In store order: the writes below then visit the customers table and the
-        # snapshots' (customer, month) index page after page instead of all over.
-        cursor.execute(f"CREATE TEMP TABLE grading_stage ON COMMIT DROP AS {sql} "
-                       f"ORDER BY customer_id", params)
+        # snapshots' (customer, month) index page after page instead of all over. `changed`
+        # flags the stores whose row must be rewritten (the old values were read above, in
+        # this transaction, under the job's lock), so that the update reaches them alone.
+        cursor.execute(f"""
+            CREATE TEMP TABLE grading_stage ON COMMIT DROP AS
+            SELECT graded.*, (old_grade, old_tier, old_monthly_average, old_grade_as_of)
+                             IS DISTINCT FROM (grade, tier, monthly_average, %(month)s::date)
+                             AS changed
+            FROM ({sql}) graded ORDER BY customer_id""", {**params, "month": month_start(as_of)})
         cursor.execute("ANALYZE grading_stage")
     counts = _grades_write(as_of=as_of, month=month_start(as_of), settings_row=settings_row,
                            timer=timer)
@@ -221,13 +230,25 @@ def _grades_write(*, as_of: date, month: date, settings_row: GradingSettings,
                    EXCLUDED.cumulative_share, EXCLUDED.window_months,
                    EXCLUDED.counted_months, EXCLUDED.method)
         """ if month_has_snapshots else ""
+        # A rerun within the month reaches only the stores whose snapshot differs (a
+        # conflicting row is locked, and so rewritten, even when the update's WHERE fails).
+        differing = f"""
+            LEFT JOIN {snapshot_table} old ON old.customer_id = g.customer_id
+                                          AND old.month = %(month)s
+            WHERE (old.grade, old.tier, old.monthly_average, old.rank, old.cumulative_share,
+                   old.window_months, old.counted_months, old.method)
+                  IS DISTINCT FROM
+                  (g.grade, g.tier, g.monthly_average, g.rank, g.cumulative_share,
+                   %(window_months)s, g.counted_months, %(method)s)
+        """ if month_has_snapshots else ""
         cursor.execute(f"""
             INSERT INTO {snapshot_table} AS s (customer_id, month, as_of, grade, tier,
                 monthly_average, rank, cumulative_share, window_months, counted_months, method)
-            SELECT customer_id, %s, %s, grade, tier, monthly_average, rank, cumulative_share,
-                   %s, counted_months, %s
-            FROM grading_stage {upsert}
-        """, [month, as_of, settings_row.window_months, settings_row.method])
+            SELECT g.customer_id, %(month)s, %(as_of)s, g.grade, g.tier, g.monthly_average,
+                   g.rank, g.cumulative_share, %(window_months)s, g.counted_months, %(method)s
+            FROM grading_stage g {differing} {upsert}
+        """, {"month": month, "as_of": as_of, "window_months": settings_row.window_months,
+              "method": settings_row.method})
         snapshots = cursor.rowcount + removed
     with connection.cursor() as cursor, timer.stage("grade_changes"):
         cursor.execute(f"""
@@ -245,10 +266,8 @@ def _grades_write(*, as_of: date, month: date, settings_row: GradingSettings,
                SET grade = g.grade, tier = g.tier, monthly_average = g.monthly_average,
                    grade_as_of = %s
               FROM grading_stage g
-             WHERE c.id = g.customer_id
-               AND (c.grade, c.tier, c.monthly_average, c.grade_as_of)
-                   IS DISTINCT FROM (g.grade, g.tier, g.monthly_average, %s::date)
-        """, [month, month])
+             WHERE g.changed AND c.id = g.customer_id
+        """, [month])
         updated = cursor.rowcount
     with connection.cursor() as cursor:
         cursor.execute("SELECT grade, COUNT(*) FROM grading_stage GROUP BY grade")

@@ -263,3 +263,32 @@ def test_settings_changes_keep_their_history(db, admin_user):
     assert row.history.order_by("history_id")[1].history_user == admin_user
     assert row.history.order_by("history_id")[1].history_change_reason == "quarterly"
     assert row.a_share_percent == Decimal("75.00")
+
+
+def test_a_new_month_rewrites_only_the_stores_whose_grading_changed(db, territory):
+    """The update reaches the stores flagged in the stage: in a new month every graded
+    store gets the new as-of date (and the rest of its row as computed), a rerun none."""
+    steady = store_buying("1000", code="440100000001", territory=territory)
+    store_buying("5000", code="440100000002", territory=territory)
+    recompute_grades(as_of=datetime.date(2026, 10, 20))
+    next_month = recompute_grades(as_of=AS_OF)
+    rerun = recompute_grades(as_of=AS_OF)
+    assert (next_month.details["customers_updated"], rerun.details["customers_updated"]) == (
+        2, 0)
+    steady.refresh_from_db()
+    latest = GradeSnapshot.objects.get(customer=steady, month=datetime.date(2026, 11, 1))
+    assert (steady.grade, steady.tier, steady.monthly_average, steady.grade_as_of) == (
+        latest.grade, latest.tier, latest.monthly_average, datetime.date(2026, 11, 1))
+
+
+def test_snapshots_have_no_database_constraint_but_go_with_a_deleted_store(db, territory):
+    """No foreign key in the database (its per-row check at commit was the slowest part of
+    a monthly run); a store deleted through Django still takes its snapshots with it."""
+    store = store_buying("1000", territory=territory)
+    recompute_grades(as_of=AS_OF)
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(
+            cursor, GradeSnapshot._meta.db_table)
+    assert not [name for name, spec in constraints.items() if spec["foreign_key"]]
+    store.delete()
+    assert not GradeSnapshot.objects.exists()
