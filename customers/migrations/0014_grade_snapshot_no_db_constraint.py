@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0012_key_accounts'),
+        ('customers', '0013_key_account_growth_cooperation'),
     ]
 
     operations = [
