@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 TEST_DB ?= crm
 PYTEST_ARGS ?=
 
-.PHONY: install messages run serve test lint bench worker beat clean
+.PHONY: install messages run serve test lint bench loadtest worker beat clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,12 @@ lint: install
 bench: install messages
 	@$(SERVICES) bench --database crm_bench -- env DJANGO_SETTINGS_MODULE=crm_project.settings.local \
 	  $(BIN)/python -m benchmarks.run
+
+# 20 clients for 2 minutes over every role's main pages and API calls, against gunicorn on
+# 127.0.0.1 (database crm_loadtest, demo data loaded once): benchmarks/loadtest.py.
+# LOADTEST_CLIENTS, LOADTEST_SECONDS, LOADTEST_THINK, LOADTEST_WORKERS change it.
+loadtest: install messages
+	@$(SERVICES) bench --database crm_loadtest -- $(BIN)/python -m benchmarks.loadtest
 
 worker: install
 	@$(SERVICES) run -- $(BIN)/celery -A crm_project worker -l info

@@ -164,6 +164,9 @@ class Order(models.Model):
             models.Index(fields=["taken_by", "order_date"]),
             # The order list, newest first: a page is read off this index.
             models.Index(fields=["-order_date", "-id"], name="order_list_newest_idx"),
+            # A cycle's orders by status (the morning view's unmet demand of scarce SKUs):
+            # without it, a read of the whole order table.
+            models.Index(fields=["cycle_start", "status"], name="order_cycle_status_idx"),
         ]
 
     def __str__(self) -> str:
