@@ -61,19 +61,19 @@ def build(stdout, *, today: date) -> None:
                        [territories])
         cursor.execute("""INSERT INTO customers_user (password, is_superuser, username,
                 first_name, last_name, email, is_staff, is_active, date_joined, role,
-                employee_no, phone, department_id)
+                employee_no, phone, language, department_id)
             SELECT '!', false, 'rep_mgr' || i, '员' || i, '李', '', false, true, now(),
-                   'manager', '', '', (SELECT id FROM customers_department
+                   'manager', '', '', '', (SELECT id FROM customers_department
                                        WHERE code = 'RD' || ((i / 10) %% 10))
             FROM generate_series(0, %s - 1) i ON CONFLICT (username) DO NOTHING""",
                        [territories * 10])
         cursor.execute("""INSERT INTO customers_user (password, is_superuser, username,
                 first_name, last_name, email, is_staff, is_active, date_joined, role,
-                employee_no, phone, department_id)
-            VALUES ('!', true, 'rep_admin', '', '', '', true, true, now(), 'admin', '', '',
+                employee_no, phone, language, department_id)
+            VALUES ('!', true, 'rep_admin', '', '', '', true, true, now(), 'admin', '', '', '',
                     NULL),
                    ('!', false, 'rep_supervisor', '', '', '', false, true, now(),
-                    'supervisor', '', '', (SELECT id FROM customers_department
+                    'supervisor', '', '', '', (SELECT id FROM customers_department
                                            WHERE code = 'RD0'))
             ON CONFLICT (username) DO NOTHING""")
         cursor.execute("""
@@ -92,7 +92,7 @@ def build(stdout, *, today: date) -> None:
                 business_hours, shop_sign, facility_type, standard_class, delivery_time,
                 operator_background, education, family, personality, temperament, needs,
                 sales_structure, lawful_operation, price_compliance, new_product_listing,
-                payment_terms, grade)
+                payment_terms, grade, owner_initials, is_key_account)
             SELECT 'R' || lpad(i::text, 11, '0'), '报表店' || i, 'bbd',
                    'L' || lpad(i::text, 11, '0'), '张三', '', '报表路1号',
                    (ARRAY['convenience', 'tobacco_liquor', 'supermarket', 'grocery',
@@ -100,7 +100,7 @@ def build(stdout, *, today: date) -> None:
                    CASE WHEN i %% 10 < 3 THEN 'rural' ELSE 'urban' END,
                    o.territory_id, o.manager_id, 'active', 1 + i %% 6, 'phone',
                    'electronic', 'door', 0, now(), now(),
-                   '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', ''
+                   '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 'zs', false
             FROM generate_series(0, %s - 1) i
             JOIN rep_owner o ON o.slot = (i / 500)""", [STORES])
         cursor.execute("DROP TABLE rep_owner")
