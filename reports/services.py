@@ -9,6 +9,7 @@ then; a rebuild from scratch gives the same rows.
 """
 
 from collections import defaultdict
+from contextlib import nullcontext
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -109,14 +110,21 @@ def _names() -> dict:
             "territory": Territory._meta.db_table, "summary": SalesMonthly._meta.db_table}
 
 
-def _stage(cursor, params: dict, customer_filter: str) -> None:
+def _timed(stages, name: str):
+    """A stage of a refresh, timed when the caller passes a StageTimer (the benchmark)."""
+    return stages.stage(name) if stages is not None else nullcontext()
+
+
+def _stage(cursor, params: dict, customer_filter: str, stages=None) -> None:
     """The new rows of the months (of some stores) into sales_sold and sales_owner."""
     names = _names()
     cursor.execute("DROP TABLE IF EXISTS sales_sold, sales_owner")
-    cursor.execute(_SOLD_SQL.format(customer_filter=customer_filter, **names), params)
-    cursor.execute("ANALYZE sales_sold")
-    cursor.execute(_OWNER_SQL.format(**names), params)
-    cursor.execute("ANALYZE sales_owner")
+    with _timed(stages, "order lines summed"):
+        cursor.execute(_SOLD_SQL.format(customer_filter=customer_filter, **names), params)
+        cursor.execute("ANALYZE sales_sold")
+    with _timed(stages, "owners"):
+        cursor.execute(_OWNER_SQL.format(**names), params)
+        cursor.execute("ANALYZE sales_owner")
 
 
 def _lock(cursor) -> None:
@@ -289,7 +297,7 @@ def _daily_refresh_cells(cursor, params: dict) -> None:
 
 _DAYS_SQL = f"""
 SELECT DISTINCT o.order_date FROM {Order._meta.db_table} o
-WHERE o.customer_id = ANY(%(customers)s) AND o.order_date >= %(first)s
+WHERE o.customer_id = ANY(%(moved)s) AND o.order_date >= %(first)s
   AND o.order_date < %(after)s
 """
 # The days' purchases per owner, each store filed as in the summary for its month.
@@ -311,12 +319,16 @@ GROUP BY 1, 2, 3, 4
 """
 
 
-def _daily_days(cursor, params: dict) -> None:
-    """Every day on which these stores have an order of the month (confirmed or not: a
-    cancelled order keeps its date), summed again for all stores of those days (a
-    day's orders, found through the (status, order date) index)."""
-    cursor.execute(_DAYS_SQL, params)
-    days = [row[0] for row in cursor.fetchall()]
+def _daily_days(cursor, params: dict, days: dict) -> None:
+    """The days of the changed orders, and every day of the month on which a store filed
+    elsewhere now (`days[None]`) has an order, summed again for all stores of those days
+    (a day's orders, found through the (status, order date) index)."""
+    moved = sorted(days.get(None, ()))
+    days = {day for day in days if day is not None}
+    if moved:
+        cursor.execute(_DAYS_SQL, {**params, "moved": moved})
+        days.update(row[0] for row in cursor.fetchall())
+    days = sorted(days)
     if not days:
         return
     cursor.execute(f"DELETE FROM {SalesDaily._meta.db_table} WHERE day = ANY(%(days)s)",
@@ -331,53 +343,63 @@ def _params(months: list[date], customer_ids: list[int] | None) -> dict:
 
 
 def _refresh(cursor, months: list[date], customer_ids: list[int] | None, *,
-             by_days: bool = False) -> int:
+             by_days: dict | None = None, stages=None) -> int:
     """Rebuild these months (of these stores) in one pass over their orders, and the
     rollup and the daily sums with them. Whole months write only the rows that differ.
     A store set keeps the daily sums by owner (a few hundred stores each), or with
-    `by_days` by the days its orders fall on (many stores: the nightly catch-up)."""
+    `by_days` by the days of its changed orders ({day: stores}, None for the stores
+    filed under another owner now: every day of theirs; the nightly catch-up)."""
     params = _params(months, customer_ids)
     table = SalesMonthly._meta.db_table
     names = _names()
     if customer_ids is None:
-        _stage(cursor, params, "")
-        cursor.execute(_STALE_SQL.format(**names), params)
-        written = cursor.rowcount
-        cursor.execute(_UPSERT_SQL.format(**names), params)
-        written += cursor.rowcount
-        _rollup_whole_months(cursor, params)
-        _daily_whole_months(cursor, params)
+        _stage(cursor, params, "", stages)
+        with _timed(stages, "summary rows written"):
+            cursor.execute(_STALE_SQL.format(**names), params)
+            written = cursor.rowcount
+            cursor.execute(_UPSERT_SQL.format(**names), params)
+            written += cursor.rowcount
+        with _timed(stages, "rollup"):
+            _rollup_whole_months(cursor, params)
+        with _timed(stages, "daily"):
+            _daily_whole_months(cursor, params)
         cursor.execute("DROP TABLE sales_sold, sales_owner")
         return written
     cursor.execute(f"CREATE TEMP TABLE rollup_delta ON COMMIT DROP AS SELECT {_ROLLUP_COLUMNS}"
                    f" FROM {SalesRollup._meta.db_table} WITH NO DATA")
-    _rollup_delta(cursor, params, -1)
-    if not by_days:
+    with _timed(stages, "rollup"):
+        _rollup_delta(cursor, params, -1)
+    if by_days is None:
         _daily_cells(cursor, params)
-    cursor.execute(f"DELETE FROM {table} WHERE month = ANY(%(months)s) "
-                   "AND customer_id = ANY(%(customers)s)", params)
-    _stage(cursor, params, "AND o.customer_id = ANY(%(customers)s)")
-    cursor.execute(_INSERT_SQL.format(**names), params)
-    written = cursor.rowcount
+    with _timed(stages, "summary rows written"):
+        cursor.execute(f"DELETE FROM {table} WHERE month = ANY(%(months)s) "
+                       "AND customer_id = ANY(%(customers)s)", params)
+    _stage(cursor, params, "AND o.customer_id = ANY(%(customers)s)", stages)
+    with _timed(stages, "summary rows written"):
+        cursor.execute(_INSERT_SQL.format(**names), params)
+        written = cursor.rowcount
     cursor.execute("DROP TABLE sales_sold, sales_owner")
-    _rollup_delta(cursor, params, 1)
-    _rollup_apply_delta(cursor, params)
-    if by_days:
-        _daily_days(cursor, params)
-    else:
-        _daily_refresh_cells(cursor, params)
+    with _timed(stages, "rollup"):
+        _rollup_delta(cursor, params, 1)
+        _rollup_apply_delta(cursor, params)
+    with _timed(stages, "daily"):
+        if by_days is not None:
+            _daily_days(cursor, params, by_days)
+        else:
+            _daily_refresh_cells(cursor, params)
     return written
 
 
 @transaction.atomic
-def sales_summary_refresh(*, months: list[date]) -> int:
-    """Rebuild whole months (nightly, the command, after a large import); rows written."""
+def sales_summary_refresh(*, months: list[date], stages=None) -> int:
+    """Rebuild whole months (the command, a large import, the first nightly run); rows
+    written (changed, added or removed). `stages`: a StageTimer to fill (benchmark)."""
     written = 0
     with connection.cursor() as cursor:
         _lock(cursor)
         months = sorted({month_start(m) for m in months})
         if months:
-            written = _refresh(cursor, months, None)
+            written = _refresh(cursor, months, None, stages=stages)
     return written
 
 
@@ -410,18 +432,18 @@ NIGHTLY_WHOLE_MONTH_SHARE = 0.25
 # whose history (owner, territory, format, network) changed since, from the month of the
 # change on, and rows filed under a department their territory no longer belongs to.
 _CHANGED_SQL = f"""
-SELECT date_trunc('month', o.order_date)::date, o.customer_id
+SELECT date_trunc('month', o.order_date)::date, o.customer_id, o.order_date
 FROM {Order._meta.db_table} o
 WHERE o.order_date >= %(first)s AND o.order_date < %(after)s AND o.updated_at >= %(since)s
 UNION
-SELECT m.month, h.id
+SELECT m.month, h.id, NULL::date
 FROM (SELECT id, min(history_date) AS changed
       FROM {Customer.history.model._meta.db_table} WHERE history_date >= %(since)s
       GROUP BY id) h
 JOIN unnest(%(months)s::date[]) m(month)
      ON (m.month + interval '1 month')::timestamp AT TIME ZONE %(time_zone)s > h.changed
 UNION
-SELECT s.month, s.customer_id
+SELECT DISTINCT s.month, s.customer_id, NULL::date
 FROM {SalesMonthly._meta.db_table} s
 JOIN {Territory._meta.db_table} t ON t.id = s.territory_id
 WHERE s.month = ANY(%(months)s) AND s.department_id IS DISTINCT FROM t.department_id
@@ -436,7 +458,7 @@ def _month_stores(cursor, month: date) -> int:
 
 
 @transaction.atomic
-def sales_summary_nightly(*, months: list[date]) -> dict:
+def sales_summary_nightly(*, months: list[date], stages=None) -> dict:
     """The nightly refresh of these months: the first run (no watermark yet) rebuilds
     them whole; later runs only the stores whose orders or owners changed since the last
     run (whole months when a large share changed), then move the watermark. Returns what
@@ -450,19 +472,21 @@ def sales_summary_nightly(*, months: list[date]) -> dict:
         started = cursor.fetchone()[0]
         mark = SalesSummaryMark.objects.select_for_update().filter(name=NIGHTLY).first()
         if months and mark is None:
-            done["rows"] = _refresh(cursor, months, None)
+            done["rows"] = _refresh(cursor, months, None, stages=stages)
         elif months:
             params = {**_params(months, None), "since": mark.changes_until - NIGHTLY_OVERLAP}
-            cursor.execute(_CHANGED_SQL, params)
-            by_month: dict[date, list[int]] = defaultdict(list)
-            for month, customer_id in cursor.fetchall():
-                by_month[month].append(customer_id)
+            with _timed(stages, "changed stores found"):
+                cursor.execute(_CHANGED_SQL, params)
+            by_month: dict[date, dict] = defaultdict(lambda: defaultdict(set))
+            for month, customer_id, day in cursor.fetchall():
+                by_month[month][day].add(customer_id)
             done["stores"] = 0
-            for month, customer_ids in sorted(by_month.items()):
+            for month, days in sorted(by_month.items()):
+                customer_ids = sorted(set().union(*days.values()))
                 whole = len(customer_ids) > NIGHTLY_WHOLE_MONTH_SHARE * _month_stores(
                     cursor, month)
-                done["rows"] += _refresh(cursor, [month], None if whole else sorted(
-                    customer_ids), by_days=True)
+                done["rows"] += _refresh(cursor, [month], None if whole else customer_ids,
+                                         by_days=days, stages=stages)
                 done["stores"] += len(customer_ids)
         SalesSummaryMark.objects.update_or_create(name=NIGHTLY,
                                                   defaults={"changes_until": started})

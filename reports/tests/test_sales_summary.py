@@ -220,7 +220,8 @@ def test_the_nightly_run_takes_in_only_what_changed_since_the_last_one(
     last_month = services.add_months(this_month, -1)
     Customer.history.model.objects.update(history_date=_at(date(2026, 1, 5)))
     load_rows(_rows((store.pk, last_month + timedelta(days=2), sku.pk, 2, "435.00"),
-                    (other_store.pk, last_month + timedelta(days=3), sku.pk, 1, "217.50")))
+                    (other_store.pk, last_month + timedelta(days=3), sku.pk, 1, "217.50"),
+                    (store.pk, this_month + timedelta(days=1), sku.pk, 4, "870.00")))
     refresh_sales_summary_task.delay()
     assert _from_summary() == _from_lines()
     assert SalesSummaryMark.objects.filter(name=services.NIGHTLY).exists()
