@@ -21,8 +21,9 @@ RAW_REPEATS = int(os.environ.get("BENCH_REPORT_RAW_REPEATS", "3"))
 REBUILD = os.environ.get("BENCH_REPORT_REBUILD", "1") != "0"
 # How many times the nightly refresh is timed, new and old way (one after the other).
 NIGHTS = int(os.environ.get("BENCH_REPORT_NIGHTS", "2"))
-# Share of the month's confirmed orders cancelled in a night (besides a day's new orders).
-CANCELLED = float(os.environ.get("BENCH_REPORT_CANCELLED", "0.01"))
+# Share of the last 7 days' confirmed orders cancelled in a night (besides a day's new
+# orders): cancels come before delivery, in the current order cycle.
+CANCELLED = float(os.environ.get("BENCH_REPORT_CANCELLED", "0.05"))
 MARKER = "reports_bench"
 TARGET_MS = 300
 
@@ -308,7 +309,7 @@ def _stages(figures: dict) -> str:
 
 
 def _night(stdout, services, window: list, day: date, night: int) -> float:
-    """One night: a day's new orders and CANCELLED of the month's orders cancelled, none
+    """One night: a day's new orders and CANCELLED of the week's orders cancelled, none
     heard by the summary; then the nightly refresh the new way (changed stores since the
     watermark), the old way (both months whole, the baseline) and whole months the new
     way; the three must leave the same summaries. Returns the new nightly's seconds."""
@@ -324,8 +325,8 @@ def _night(stdout, services, window: list, day: date, night: int) -> float:
         cursor.execute("""UPDATE phone_orders_order SET status = 'cancelled', updated_at = now()
             WHERE id IN (SELECT id FROM phone_orders_order WHERE status = 'confirmed'
                          AND order_date >= %s AND order_date < %s
-                         AND order_date <> %s AND random() < %s)""",
-                       [window[-1], services.add_months(window[-1], 1), day, CANCELLED])
+                         AND order_date <> %s AND order_date > %s - 7 AND random() < %s)""",
+                       [window[-1], services.add_months(window[-1], 1), day, day, CANCELLED])
         cancelled = cursor.rowcount
     with _cursor() as cursor:  # changes are seen after the overlap
         cursor.execute("UPDATE reports_salessummarymark SET changes_until = changes_until "

@@ -162,30 +162,14 @@ def _kept(column: str, blank: str) -> str:
     return f"CASE WHEN GROUPING({column}) = 0 THEN {column} ELSE {blank} END AS {column}"
 
 
-# Distinct stores without count(DISTINCT), so that the ten grouping sets are summed in one
-# hashed pass: each summary row carries whether it is its store's first of the month, of
-# the month and brand, and of the month and price band (windows over the unique index's
-# order), and a level counts the flag of what it keeps of brand and price band (both
-# kept: every row is a store of its own).
-_STORES_SQL = """CASE GROUPING(brand, price_band) WHEN 0 THEN count(*)
-    WHEN 1 THEN sum(first_of_brand) WHEN 2 THEN sum(first_of_band)
-    ELSE sum(first_of_store) END"""
 _ROLLUP_SELECT = f"""
 SELECT {_LEVEL_SQL} AS level, {_PLACE}, {_kept("manager_id", "NULL")},
        {_kept("business_format", "''")}, {_kept("network", "''")},
        {_kept("brand", "''")}, {_kept("price_band", "0")},
        {{sign}} * sum(cartons) AS cartons, {{sign}} * sum(amount) AS amount,
-       {{sign}} * {_STORES_SQL} AS stores
-FROM (SELECT month, department_id, territory_id, manager_id, business_format, network,
-             brand, price_band, cartons, amount,
-             (row_number() OVER by_store = 1)::int AS first_of_store,
-             (row_number() OVER by_brand = 1)::int AS first_of_brand,
-             (row_number() OVER by_band = 1)::int AS first_of_band
-      FROM {SalesMonthly._meta.db_table}
-      WHERE month = ANY(%(months)s) {{customer_filter}}
-      WINDOW by_store AS (PARTITION BY month, customer_id ORDER BY brand, price_band),
-             by_brand AS (PARTITION BY month, customer_id, brand ORDER BY price_band),
-             by_band AS (PARTITION BY month, customer_id, price_band ORDER BY brand)) m
+       {{sign}} * count(DISTINCT customer_id) AS stores
+FROM {SalesMonthly._meta.db_table}
+WHERE month = ANY(%(months)s) {{customer_filter}}
 GROUP BY GROUPING SETS ({_SETS})
 """
 _ROLLUP_COLUMNS = ", ".join((*_ROLLUP_KEY, "cartons", "amount", "stores"))
