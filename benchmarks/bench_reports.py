@@ -356,6 +356,7 @@ def run(stdout) -> None:
 
     from customers.models import User
     from reports import services
+    from reports.models import SalesMonthly
 
     today = timezone.localdate()
     if built(STORES, MONTHS):
@@ -380,6 +381,8 @@ def run(stdout) -> None:
 
     this_month = services.month_start(today)
     window = [services.add_months(this_month, -1), this_month]
+    if not SalesMonthly.objects.filter(month=this_month).exists():  # kept summaries lost
+        services.sales_summary_refresh(months=window)
     day = today + timedelta(days=1) if today.day < 28 else today
     nightly = max(_night(stdout, services, window, day, night) for night in range(NIGHTS))
 
