@@ -1,8 +1,10 @@
 """Keeping the sales summary (reports.SalesMonthly) equal to the confirmed order lines.
 
-One set-wise statement pair per month: delete the month's rows (of some stores, or all)
-and insert them again from the order lines, joined to the SKU (brand, price band) and to
-the store's owner at the end of that month. Owners come from the store's history
+Set-wise per month: the order lines summed per store, brand and price band and each
+store-month's owner at the end of the month go into temporary tables; then the rows of
+some stores are deleted and inserted again, or, for whole months, only the rows that
+differ are written. The nightly run (sales_summary_nightly) refreshes only the stores
+changed since its last run. Owners come from the store's history
 (simple_history), so a store moved to another manager or territory counts for its new
 owner from the month of the move on, while its earlier months stay with whoever held it
 then; a rebuild from scratch gives the same rows.
