@@ -19,6 +19,13 @@ REQUESTS = int(os.environ.get("BENCH_REPORT_REQUESTS", "200"))
 RAW_REPEATS = int(os.environ.get("BENCH_REPORT_RAW_REPEATS", "3"))
 # BENCH_REPORT_REBUILD=0 keeps the summaries of an earlier run (skips the from-scratch time).
 REBUILD = os.environ.get("BENCH_REPORT_REBUILD", "1") != "0"
+# How many times the nightly refresh is timed, new and old way (one after the other).
+NIGHTS = int(os.environ.get("BENCH_REPORT_NIGHTS", "2"))
+# Share of the last 7 days' confirmed orders cancelled in a night (besides a day's new
+# orders): cancels come before delivery, in the current order cycle.
+CANCELLED = float(os.environ.get("BENCH_REPORT_CANCELLED", "0.05"))
+# BENCH_REPORT_NEW_WHOLE=0 skips timing whole months the new way (saves a few minutes).
+NEW_WHOLE = os.environ.get("BENCH_REPORT_NEW_WHOLE", "1") != "0"
 MARKER = "reports_bench"
 TARGET_MS = 300
 
@@ -61,19 +68,19 @@ def build(stdout, *, today: date) -> None:
                        [territories])
         cursor.execute("""INSERT INTO customers_user (password, is_superuser, username,
                 first_name, last_name, email, is_staff, is_active, date_joined, role,
-                employee_no, phone, department_id)
+                employee_no, phone, language, department_id)
             SELECT '!', false, 'rep_mgr' || i, '员' || i, '李', '', false, true, now(),
-                   'manager', '', '', (SELECT id FROM customers_department
+                   'manager', '', '', '', (SELECT id FROM customers_department
                                        WHERE code = 'RD' || ((i / 10) %% 10))
             FROM generate_series(0, %s - 1) i ON CONFLICT (username) DO NOTHING""",
                        [territories * 10])
         cursor.execute("""INSERT INTO customers_user (password, is_superuser, username,
                 first_name, last_name, email, is_staff, is_active, date_joined, role,
-                employee_no, phone, department_id)
-            VALUES ('!', true, 'rep_admin', '', '', '', true, true, now(), 'admin', '', '',
+                employee_no, phone, language, department_id)
+            VALUES ('!', true, 'rep_admin', '', '', '', true, true, now(), 'admin', '', '', '',
                     NULL),
                    ('!', false, 'rep_supervisor', '', '', '', false, true, now(),
-                    'supervisor', '', '', (SELECT id FROM customers_department
+                    'supervisor', '', '', '', (SELECT id FROM customers_department
                                            WHERE code = 'RD0'))
             ON CONFLICT (username) DO NOTHING""")
         cursor.execute("""
@@ -92,7 +99,7 @@ def build(stdout, *, today: date) -> None:
                 business_hours, shop_sign, facility_type, standard_class, delivery_time,
                 operator_background, education, family, personality, temperament, needs,
                 sales_structure, lawful_operation, price_compliance, new_product_listing,
-                payment_terms, grade)
+                payment_terms, grade, owner_initials, is_key_account)
             SELECT 'R' || lpad(i::text, 11, '0'), '报表店' || i, 'bbd',
                    'L' || lpad(i::text, 11, '0'), '张三', '', '报表路1号',
                    (ARRAY['convenience', 'tobacco_liquor', 'supermarket', 'grocery',
@@ -100,7 +107,8 @@ def build(stdout, *, today: date) -> None:
                    CASE WHEN i %% 10 < 3 THEN 'rural' ELSE 'urban' END,
                    o.territory_id, o.manager_id, 'active', 1 + i %% 6, 'phone',
                    'electronic', 'door', 0, now(), now(),
-                   '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', ''
+                   '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '',
+                   'zs', false
             FROM generate_series(0, %s - 1) i
             JOIN rep_owner o ON o.slot = (i / 500)""", [STORES])
         cursor.execute("DROP TABLE rep_owner")
@@ -183,12 +191,176 @@ def _raw_sql(group: str) -> str:
                GROUP BY 1"""
 
 
+# The nightly refresh before the watermark (main until 2026-11-23), the baseline: one
+# statement per month set (owner looked up per summed row), delete and insert of every
+# row, the rollup's stores by count(DISTINCT) over ten grouping sets.
+_OLD_SUMMARY_SQL = """
+WITH sold AS (
+    SELECT date_trunc('month', o.order_date)::date AS month, o.customer_id, p.brand,
+           p.price_band, sum(l.granted_cartons) AS cartons, sum(l.amount) AS amount,
+           count(DISTINCT o.id) AS orders
+    FROM phone_orders_order o
+    JOIN phone_orders_orderline l ON l.order_id = o.id
+    JOIN phone_orders_product p ON p.id = l.product_id
+    WHERE o.status = %(confirmed)s AND o.order_date >= %(first)s AND o.order_date < %(after)s
+      AND date_trunc('month', o.order_date)::date = ANY(%(months)s)
+      AND (l.granted_cartons > 0 OR l.amount <> 0)
+    GROUP BY 1, 2, 3, 4
+),
+owner AS (
+    SELECT k.month, c.id AS customer_id,
+           coalesce(h.territory_id, c.territory_id) AS territory_id,
+           CASE WHEN h.id IS NULL THEN c.manager_id ELSE h.manager_id END AS manager_id,
+           coalesce(h.business_format, c.business_format) AS business_format,
+           coalesce(h.network, c.network) AS network
+    FROM (SELECT DISTINCT month, customer_id FROM sold) k
+    JOIN customers_customer c ON c.id = k.customer_id
+    LEFT JOIN LATERAL (
+        SELECT hc.id, hc.territory_id, hc.manager_id, hc.business_format, hc.network
+        FROM customers_historicalcustomer hc
+        WHERE hc.id = c.id
+          AND hc.history_date < ((k.month + interval '1 month')::timestamp
+                                 AT TIME ZONE %(time_zone)s)
+        ORDER BY hc.history_date DESC, hc.history_id DESC LIMIT 1
+    ) h ON true
+)
+INSERT INTO reports_salesmonthly (month, customer_id, department_id, territory_id,
+    manager_id, business_format, network, brand, price_band, cartons, amount, orders)
+SELECT s.month, s.customer_id, t.department_id, w.territory_id, w.manager_id,
+       w.business_format, w.network, s.brand, s.price_band, s.cartons, s.amount, s.orders
+FROM sold s
+JOIN owner w USING (month, customer_id)
+LEFT JOIN customers_territory t ON t.id = w.territory_id
+"""
+
+
+def _old_refresh(services, months) -> dict:
+    """The baseline nightly refresh, stage by stage (seconds)."""
+    from django.db import transaction
+
+    from crm_project.jobs import StageTimer
+
+    s = services
+    rollup_sql = (f"INSERT INTO reports_salesrollup ({s._ROLLUP_COLUMNS}) "
+                  f"SELECT {s._LEVEL_SQL} AS level, {s._PLACE}, {s._kept('manager_id', 'NULL')}, "
+                  f"{s._kept('business_format', chr(39) * 2)}, "
+                  f"{s._kept('network', chr(39) * 2)}, {s._kept('brand', chr(39) * 2)}, "
+                  f"{s._kept('price_band', '0')}, sum(cartons), sum(amount), "
+                  "count(DISTINCT customer_id) FROM reports_salesmonthly "
+                  f"WHERE month = ANY(%(months)s) GROUP BY GROUPING SETS ({s._SETS})")
+    params = s._params(months, None)
+    timer = StageTimer()
+    started = time.perf_counter()
+    with transaction.atomic():
+        with _cursor() as cursor:
+            with timer.stage("summary rows deleted"):
+                cursor.execute("DELETE FROM reports_salesmonthly WHERE month = ANY(%(months)s)",
+                               params)
+            with timer.stage("summary rows (sums, owners, insert)"):
+                cursor.execute(_OLD_SUMMARY_SQL, params)
+            with timer.stage("rollup"):
+                cursor.execute("DELETE FROM reports_salesrollup WHERE month = ANY(%(months)s)",
+                               params)
+                cursor.execute(rollup_sql, params)
+            with timer.stage("daily"):
+                s._daily_whole_months(cursor, params)
+        commit = time.perf_counter()
+    timer.seconds["commit"] = round(time.perf_counter() - commit, 3)
+    return {"total": time.perf_counter() - started, **timer.seconds}
+
+
+def _timed_new(call) -> dict:
+    from crm_project.jobs import StageTimer
+
+    timer = StageTimer()
+    started = time.perf_counter()
+    result = call(timer)
+    return {"total": time.perf_counter() - started, **timer.seconds, "result": result}
+
+
+def _day_orders(services, month: date, day: date) -> set:
+    """The day's orders (those of an earlier run go first), unheard by the summary."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        with _cursor() as cursor:
+            cursor.execute("""DELETE FROM phone_orders_orderline WHERE order_id IN (
+                SELECT id FROM phone_orders_order WHERE order_date = %s)""", [day])
+            cursor.execute("DELETE FROM phone_orders_order WHERE order_date = %s", [day])
+            _orders_of(cursor, month, last_day=day, day=day)
+            cursor.execute("SELECT customer_id FROM phone_orders_order WHERE order_date = %s",
+                           [day])
+            return {(row[0], month) for row in cursor.fetchall()}
+
+
+def _fingerprint() -> tuple:
+    with _cursor() as cursor:
+        cursor.execute("""SELECT (SELECT (count(*), sum(cartons), sum(amount), sum(orders),
+                                          sum(coalesce(manager_id, 0)))::text
+                                  FROM reports_salesmonthly),
+                                 (SELECT (count(*), sum(cartons), sum(amount), sum(stores))::text
+                                  FROM reports_salesrollup),
+                                 (SELECT (count(*), sum(cartons), sum(amount), sum(orders))::text
+                                  FROM reports_salesdaily)""")
+        return cursor.fetchone()
+
+
+def _stages(figures: dict) -> str:
+    return ", ".join(f"{name} {seconds:.1f}" for name, seconds in figures.items()
+                     if name not in ("total", "result"))
+
+
+def _night(stdout, services, window: list, day: date, night: int) -> float:
+    """One night: a day's new orders and CANCELLED of the week's orders cancelled, none
+    heard by the summary; then the nightly refresh the new way (changed stores since the
+    watermark), the old way (both months whole, the baseline) and whole months the new
+    way; the three must leave the same summaries. Returns the new nightly's seconds."""
+    from django.utils import timezone
+
+    from reports.models import SalesSummaryMark
+
+    SalesSummaryMark.objects.update_or_create(name=services.NIGHTLY,
+                                              defaults={"changes_until": timezone.now()})
+    time.sleep(0.01)
+    pairs = _day_orders(services, window[-1], day)
+    with _cursor() as cursor:
+        cursor.execute("""UPDATE phone_orders_order SET status = 'cancelled', updated_at = now()
+            WHERE id IN (SELECT id FROM phone_orders_order WHERE status = 'confirmed'
+                         AND order_date >= %s AND order_date < %s
+                         AND order_date <> %s AND order_date > %s - 7 AND random() < %s)""",
+                       [window[-1], services.add_months(window[-1], 1), day, day, CANCELLED])
+        cancelled = cursor.rowcount
+    with _cursor() as cursor:  # changes are seen after the overlap
+        cursor.execute("UPDATE reports_salessummarymark SET changes_until = changes_until "
+                       "+ %s WHERE name = %s", [services.NIGHTLY_OVERLAP, services.NIGHTLY])
+    new = _timed_new(lambda timer: services.sales_summary_nightly(months=window,
+                                                                  stages=timer))
+    after_new = _fingerprint()
+    old = _old_refresh(services, window)
+    after_old = _fingerprint()
+    whole = (_timed_new(lambda timer: services.sales_summary_refresh(months=window,
+                                                                     stages=timer))
+             if NEW_WHOLE else None)
+    same = after_new == after_old == _fingerprint()
+    stdout.write(f"   night {night + 1}: {len(pairs):,} new orders, {cancelled:,} cancelled; "
+                 f"nightly {new['total']:6.1f} s ({new['result']['stores']:,} stores; "
+                 f"{_stages(new)}) {'ok' if new['total'] <= 60 else 'OVER TARGET'}\n"
+                 f"      old way, 2 months whole {old['total']:6.1f} s ({_stages(old)}): "
+                 f"{old['total'] / new['total']:.1f}x the nightly\n"
+                 + (f"      new way, 2 months whole {whole['total']:6.1f} s ({_stages(whole)})\n"
+                    if whole else "")
+                 + f"      same summaries every way: {'yes' if same else 'NO'}\n")
+    stdout.flush()
+    return new["total"]
+
+
 def run(stdout) -> None:
     from django.test import Client
     from django.utils import timezone
 
     from customers.models import User
     from reports import services
+    from reports.models import SalesMonthly
 
     today = timezone.localdate()
     if built(STORES, MONTHS):
@@ -212,24 +384,13 @@ def run(stdout) -> None:
                  f"{rollup_rows:,} rollup rows)\n")
 
     this_month = services.month_start(today)
-    started = time.perf_counter()
-    services.sales_summary_refresh(months=[services.add_months(this_month, -1), this_month])
-    nightly = time.perf_counter() - started
-    stdout.write(f"   nightly refresh (2 months): {nightly:6.1f} s "
-                 f"{'ok' if nightly <= 60 else 'OVER TARGET'}\n")
-
-    from django.db import transaction
-
+    window = [services.add_months(this_month, -1), this_month]
+    if not SalesMonthly.objects.filter(month=this_month).exists():  # kept summaries lost
+        services.sales_summary_refresh(months=window)
     day = today + timedelta(days=1) if today.day < 28 else today
-    with transaction.atomic():
-        with _cursor() as cursor:  # the day's orders of an earlier run go first
-            cursor.execute("""DELETE FROM phone_orders_orderline WHERE order_id IN (
-                SELECT id FROM phone_orders_order WHERE order_date = %s)""", [day])
-            cursor.execute("DELETE FROM phone_orders_order WHERE order_date = %s", [day])
-            _orders_of(cursor, this_month, last_day=day, day=day)
-            cursor.execute("SELECT customer_id FROM phone_orders_order WHERE order_date = %s",
-                           [day])
-            pairs = {(row[0], this_month) for row in cursor.fetchall()}
+    nightly = max(_night(stdout, services, window, day, night) for night in range(NIGHTS))
+
+    pairs = _day_orders(services, this_month, day)
     started = time.perf_counter()
     services.sales_summary_refresh_pairs(pairs=pairs)
     one_day = time.perf_counter() - started
@@ -242,6 +403,8 @@ def run(stdout) -> None:
         stdout.write(f"   {size:,} store(s) refreshed (a confirm, a small import): "
                      f"{(time.perf_counter() - started) * 1000:6.0f} ms\n")
 
+    if REQUESTS == 0:
+        return
     admin = User.objects.get(username="rep_admin")
     supervisor = User.objects.get(username="rep_supervisor")
     first = services.add_months(this_month, -11)

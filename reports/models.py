@@ -157,6 +157,21 @@ class SalesDaily(_OwnerSums):
         return f"{self.day} {self.amount}"
 
 
+class SalesSummaryMark(models.Model):
+    """Up to when the nightly refresh has taken in changed orders and moved stores (its
+    watermark): the next run refreshes only the stores changed since then."""
+
+    name = models.CharField(_("job"), max_length=30, primary_key=True)
+    changes_until = models.DateTimeField(_("changes taken in until"))
+
+    class Meta:
+        verbose_name = _("sales summary watermark")
+        verbose_name_plural = _("sales summary watermarks")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.changes_until:%Y-%m-%d %H:%M}"
+
+
 # --- Targets and the monthly evaluation (考核) ------------------------------------------
 
 

@@ -16,13 +16,15 @@ RETRY = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": 3
 
 @shared_task(name="reports.refresh_sales_summary", **RETRY)
 def refresh_sales_summary_task(months: list[str] | None = None) -> int:
-    """Nightly: this month and the last one (late and cancelled orders), or given months."""
+    """Given months, whole (a large import); or, nightly, the stores of this month and the
+    last one whose orders or owners changed since the last night (late and cancelled
+    orders the per-order refresh missed, moved stores)."""
     if months:
-        wanted = [date.fromisoformat(month) for month in months]
-    else:
-        this_month = services.month_start(timezone.localdate())
-        wanted = [services.add_months(this_month, -1), this_month]
-    return services.sales_summary_refresh(months=wanted)
+        return services.sales_summary_refresh(
+            months=[date.fromisoformat(month) for month in months])
+    this_month = services.month_start(timezone.localdate())
+    return services.sales_summary_nightly(
+        months=[services.add_months(this_month, -1), this_month])["rows"]
 
 
 @shared_task(name="reports.refresh_sales_summary_pairs", **RETRY)

@@ -193,3 +193,71 @@ def test_the_nightly_task_refreshes_this_month_and_the_last_after_a_rollover(sto
         (store.pk, services.month_start(last_day_before), "芙蓉王", 1): (2, Decimal("435.00")),
         (store.pk, this_month, "芙蓉王", 1): (1, Decimal("217.50")),
     }
+
+
+def _summaries() -> tuple:
+    from reports.models import SalesDaily, SalesRollup
+
+    return (_from_summary(),
+            set(SalesMonthly.objects.values_list("month", "customer_id", "manager_id",
+                                                 "brand", "orders")),
+            set(SalesRollup.objects.values_list(*services._ROLLUP_KEY, "cartons", "amount",
+                                                "stores")),
+            set(SalesDaily.objects.values_list("day", "department_id", "territory_id",
+                                               "manager_id", "cartons", "amount", "orders")))
+
+
+def test_the_nightly_run_takes_in_only_what_changed_since_the_last_one(
+        clerk, store, other_store, manager, other_manager, admin_user, sku, scarce_sku):
+    from phone_orders.models import Order
+    from reports.models import SalesSummaryMark
+    from reports.tasks import refresh_sales_summary_task
+
+    # given orders of last month and this one the summary never heard of, taken in by a
+    # first nightly run (no watermark yet: whole months)
+    today = timezone.localdate()
+    this_month = services.month_start(today)
+    last_month = services.add_months(this_month, -1)
+    Customer.history.model.objects.update(history_date=_at(date(2026, 1, 5)))
+    load_rows(_rows((store.pk, last_month + timedelta(days=2), sku.pk, 2, "435.00"),
+                    (other_store.pk, last_month + timedelta(days=3), sku.pk, 1, "217.50"),
+                    (store.pk, this_month + timedelta(days=1), sku.pk, 4, "870.00")))
+    refresh_sales_summary_task.delay()
+    assert _from_summary() == _from_lines()
+    assert SalesSummaryMark.objects.filter(name=services.NIGHTLY).exists()
+    # (those orders were saved well before the watermark)
+    Order.objects.update(updated_at=timezone.now() - timedelta(hours=2))
+
+    # when, unheard by the summary, a store's order of today is confirmed, cancelled and
+    # taken again, the other store's order of today is imported, the first store moves
+    # to another manager, and a row of an untouched store-month is spoiled behind
+    # everyone's back
+    cancelled = _confirmed(clerk, store, (sku, 3), (scarce_sku, 1))
+    order_services.order_cancel(user=clerk, order=cancelled, reason="改单")
+    order = _confirmed(clerk, store, (sku, 2))
+    load_rows(_rows((other_store.pk, today, sku.pk, 1, "217.50")))
+    customer_reassign(customer=store, manager=other_manager, user=admin_user)
+    SalesMonthly.objects.filter(month=last_month, customer=other_store).update(cartons=99)
+    done = services.sales_summary_nightly(months=[last_month, this_month])
+
+    # then only the changed stores of the changed months are refreshed: the summary
+    # equals the order lines again there, this month is filed under the new manager,
+    # last month stays with the old one, and the spoiled row was left alone
+    assert done["stores"] == 2  # this month of both stores
+    summary = _from_summary()
+    assert summary[(other_store.pk, last_month, "芙蓉王", 1)] == (99, Decimal("217.50"))
+    assert {key: value for key, value in summary.items()
+            if key[:2] != (other_store.pk, last_month)} == {
+        key: value for key, value in _from_lines().items()
+        if key[:2] != (other_store.pk, last_month)}
+    assert dict(SalesMonthly.objects.filter(customer=store).values_list(
+        "month", "manager_id")) == {last_month: manager.pk, this_month: other_manager.pk}
+    assert order.status == OrderStatus.CONFIRMED
+
+    # and once the spoiled row is mended, the rollup and the daily sums kept by the
+    # nightly run equal a rebuild from scratch
+    SalesMonthly.objects.filter(month=last_month, customer=other_store).update(cartons=1)
+    services.sales_summary_refresh_pairs(pairs={(other_store.pk, last_month)})
+    kept = _summaries()
+    services.sales_summary_rebuild()
+    assert kept == _summaries()
