@@ -4,7 +4,8 @@ from .models import Customer, Grade, KeyAccount, Territory
 from .selectors import managers_visible_to, territories_visible_to
 
 READ_ONLY = ["id", "grade", "tier", "monthly_average", "grade_as_of", "last_order_date",
-             "open_complaint_count", "created_at", "updated_at"]
+             "open_complaint_count", "churn_risk", "churn_risk_as_of", "created_at",
+             "updated_at"]
 
 
 class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
