@@ -1,4 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from .grading.serializers import ReasonSerializer, reasons_with_text
 
 from .models import Customer, Grade, KeyAccount, Territory
 from .selectors import managers_visible_to, territories_visible_to
@@ -27,11 +30,17 @@ class CustomerSerializer(serializers.ModelSerializer):
                                              default=None, allow_null=True)
     # Blank until the first grading run: the schema lists "" beside the grades.
     grade = serializers.ChoiceField(choices=Grade.choices, allow_blank=True, read_only=True)
+    # What drives the churn risk (stores at or above the warning threshold), in words.
+    churn_reasons = serializers.SerializerMethodField()
 
     class Meta:
         model = Customer
         exclude = ["name_initials"]
         read_only_fields = READ_ONLY
+
+    @extend_schema_field(ReasonSerializer(many=True))
+    def get_churn_reasons(self, customer) -> list[dict]:
+        return reasons_with_text(customer.churn_reasons)
 
 
 class CustomerHistorySerializer(serializers.Serializer):
