@@ -6,7 +6,7 @@ Two halves:
   set it apart from the typical store still buying, in the direction of risk. Each
   candidate fact is measured as the store's distance from the median of the stores below
   the warning threshold, in units of their spread (interquartile range); the facts more
-  than one spread worse than typical, and meaningful in themselves (a cycle missed, a
+  than MIN_DISTANCE spreads worse than typical, and meaningful in themselves (a cycle missed, a
   drop of 10 % or more, a complaint open, a visit overdue), are kept, furthest first, at
   most MAX_EXPLANATIONS. Stored as codes and numbers (`{"code": "cycles_missed",
   "cycles": 3, "cycle_days": 14}`) on the store and in its warning's evidence, so that
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 MAX_EXPLANATIONS = 3
+MIN_DISTANCE = 1.5  # spreads past the typical store: an outlier, not an ordinary variation
 MIN_DROP_PERCENT = 10
 
 # (code, the feature measured, +1 when higher is riskier / -1 when lower is)
@@ -88,7 +89,7 @@ def store_explanations(features: pd.DataFrame, risk: np.ndarray, threshold: int
         median = typical[column].median()
         median = 0.0 if pd.isna(median) else float(median)
         distance = direction * (features[column] - median) / _spread(typical[column])
-        keep = _meaningful(code, features) & (distance > 1)
+        keep = _meaningful(code, features) & (distance > MIN_DISTANCE)
         distances[code] = distance.where(keep)
     if not distances:
         return [[] for _row in range(len(features))]
