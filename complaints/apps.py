@@ -18,7 +18,9 @@ class ComplaintsConfig(AppConfig):
         # The store card, the phone console and the visit log show complaints through
         # the slots customers offers; the apps below complaints never name it.
         from customers.cards import register_card_block
+        from customers.grading.features import register_churn_features
 
+        from .churn_features import COLUMNS, open_complaints_at
         from .selectors import customer_card_complaints
 
         register_card_block("complaints/_customer_card_alert.html", slot="alerts", order=40)
@@ -28,3 +30,6 @@ class ComplaintsConfig(AppConfig):
                             order=40)
         register_card_block("complaints/_customer_card_intake.html", _from_visit,
                             slot="visit", order=40)
+        # Open complaints are churn model features, without customers naming complaints.
+        register_churn_features("complaints", COLUMNS, open_complaints_at,
+                                defaults={column: 0 for column in COLUMNS})

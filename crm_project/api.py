@@ -1,5 +1,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import F
 from rest_framework import status
+from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -29,3 +31,23 @@ def exception_handler(exc, context):
             body = {"detail": [str(m) for m in exc.messages]}
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+class NullsLastOrderingFilter(OrderingFilter):
+    """`?ordering=` where rows without a value come last in either direction (PostgreSQL
+    puts NULL first when sorting descending): a store not scored yet is not the riskiest."""
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        return queryset.order_by(*[nulls_last(term) for term in ordering])
+
+
+def nulls_last(term: str):
+    """An ordering term ("name" or "-name") as an expression with NULLs last."""
+    if not isinstance(term, str):
+        return term
+    if term.startswith("-"):
+        return F(term[1:]).desc(nulls_last=True)
+    return F(term).asc(nulls_last=True)

@@ -1,8 +1,11 @@
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+
+from crm_project.api import NullsLastOrderingFilter
 
 from . import keyaccounts, selectors, services
 from .access import Ability, require
@@ -25,8 +28,9 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
+    filter_backends = [DjangoFilterBackend, NullsLastOrderingFilter]
     ordering_fields = ["code", "name", "monthly_average", "grade", "last_order_date",
-                       "created_at"]
+                       "churn_risk", "created_at"]
     ordering = ["code"]
     queryset = Customer.objects.none()
 

@@ -3,6 +3,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm_project.api import nulls_last
+
 from .models import (
     OPEN_WARNING_STATUSES,
     BusinessFormat,
@@ -29,6 +31,13 @@ def _word_condition(word: str) -> Q:
         condition |= (Q(name_initials__startswith=word.lower())
                       | Q(owner_initials__startswith=word.lower()))
     return condition
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Sorting where stores without a value (no churn risk yet) come last either way."""
+
+    def get_ordering_value(self, param):
+        return nulls_last(super().get_ordering_value(param))
 
 
 def search_customers(queryset, value: str):
@@ -60,19 +69,28 @@ class CustomerFilter(django_filters.FilterSet):
         choices=[("any", _("Any open warning")), *ChurnReason.choices],
         method="filter_warning", label=_("Churn warning"))
 
-    sort = django_filters.OrderingFilter(
+    churn_risk_min = django_filters.NumberFilter(
+        field_name="churn_risk", lookup_expr="gte", label=_("Churn risk from (%)"),
+        min_value=0, max_value=100)
+    churn_risk_max = django_filters.NumberFilter(
+        field_name="churn_risk", lookup_expr="lte", label=_("Churn risk up to (%)"),
+        min_value=0, max_value=100)
+
+    sort = NullsLastOrderingFilter(
         fields=(("code", "code"), ("name", "name"), ("monthly_average", "monthly_average"),
-                ("last_order_date", "last_order_date"), ("grade", "grade")),
+                ("last_order_date", "last_order_date"), ("grade", "grade"),
+                ("churn_risk", "churn_risk")),
         field_labels={"code": _("Code"), "name": _("Name"), "monthly_average":
                       _("Monthly average"), "last_order_date": _("Last order"),
-                      "grade": _("Grade")},
+                      "grade": _("Grade"), "churn_risk": _("Churn risk")},
         label=_("Sort by"),
     )
 
     class Meta:
         model = Customer
         fields = ["q", "grade", "territory", "manager", "status", "network",
-                  "business_format", "order_weekday", "key_account", "warning"]
+                  "business_format", "order_weekday", "key_account", "warning",
+                  "churn_risk_min", "churn_risk_max"]
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, user=None):
         super().__init__(data, queryset, request=request, prefix=prefix)

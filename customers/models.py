@@ -299,6 +299,10 @@ class Customer(models.Model):
         help_text=_("Probability that the store places no order within the horizon."))
     churn_risk_as_of = models.DateField(_("churn risk as of"), null=True, blank=True,
                                         editable=False)
+    # What drives the risk of a store at or above the warning threshold, as codes and
+    # numbers (customers.grading.reasons renders them in the reader's language).
+    churn_reasons = models.JSONField(_("churn risk reasons"), default=list, blank=True,
+                                     editable=False)
     # Written by customers.keyaccounts when a supervisor confirms or drops a proposal.
     is_key_account = models.BooleanField(_("key account"), default=False, editable=False)
 
@@ -308,7 +312,7 @@ class Customer(models.Model):
     history = HistoricalRecords(
         excluded_fields=["name_initials", "owner_initials", "updated_at", "grade_as_of",
                          "monthly_average", "last_order_date", "open_complaint_count", "tier",
-                         "churn_risk", "churn_risk_as_of"],
+                         "churn_risk", "churn_risk_as_of", "churn_reasons"],
         verbose_name=_("historical customer"),
     )
 

@@ -125,9 +125,12 @@ def customer_list_page(*, user, params) -> dict:
 
     customers = customers_visible_to(user).select_related("territory", "manager")
     customer_filter = CustomerFilter(params or None, queryset=customers, user=user)
+    from .grading.selectors import churn_settings_get
+
     page_obj = Paginator(customer_filter.qs, settings.CRM_PAGE_SIZE).get_page(
         (params or {}).get("page"))
-    return {"filter": customer_filter, "page_obj": page_obj}
+    return {"filter": customer_filter, "page_obj": page_obj,
+            "churn_threshold": churn_settings_get().risk_threshold_percent}
 
 
 def customer_detail(*, user, pk) -> dict:

@@ -1,5 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .grading.serializers import ReasonSerializer, reasons_with_text
 from .models import Customer, Grade, KeyAccount, Territory
 from .selectors import managers_visible_to, territories_visible_to
 from .validators import impossible_date_message
@@ -15,7 +17,8 @@ class CareDateField(serializers.DateField):
         return super().to_internal_value(value)
 
 READ_ONLY = ["id", "grade", "tier", "monthly_average", "grade_as_of", "last_order_date",
-             "open_complaint_count", "created_at", "updated_at"]
+             "open_complaint_count", "churn_risk", "churn_risk_as_of", "created_at",
+             "updated_at"]
 
 
 class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
@@ -41,11 +44,17 @@ class CustomerSerializer(serializers.ModelSerializer):
                              allow_null=True, required=False)
     anniversary = CareDateField(label=Customer._meta.get_field("anniversary").verbose_name,
                                 allow_null=True, required=False)
+    # What drives the churn risk (stores at or above the warning threshold), in words.
+    churn_reasons = serializers.SerializerMethodField()
 
     class Meta:
         model = Customer
         exclude = ["name_initials"]
         read_only_fields = READ_ONLY
+
+    @extend_schema_field(ReasonSerializer(many=True))
+    def get_churn_reasons(self, customer) -> list[dict]:
+        return reasons_with_text(customer.churn_reasons)
 
 
 class CustomerHistorySerializer(serializers.Serializer):

@@ -129,6 +129,8 @@ def call_list(*, user, day: date | None = None) -> QuerySet[Customer]:
         "-ended_at", "-id")
     order = Order.objects.filter(customer=OuterRef("pk"), cycle_start=cycle,
                                  status__in=[OrderStatus.DRAFT, OrderStatus.CONFIRMED])
+    open_warning = ChurnWarning.objects.filter(
+        customer=OuterRef("pk"), status__in=OPEN_WARNING_STATUSES).order_by("-score", "-id")
     return (
         customers_visible_to(user)
         .filter(order_weekday=day.isoweekday(), status=CustomerStatus.ACTIVE)
@@ -141,9 +143,10 @@ def call_list(*, user, day: date | None = None) -> QuerySet[Customer]:
             has_warning=Exists(ChurnWarning.objects.filter(
                 customer=OuterRef("pk"), status__in=OPEN_WARNING_STATUSES)),
             # The model's risk when one has been scored, else the open warning's score.
-            call_risk=Coalesce(F("churn_risk"), Subquery(ChurnWarning.objects.filter(
-                customer=OuterRef("pk"), status__in=OPEN_WARNING_STATUSES)
-                .order_by("-score").values("score")[:1])),
+            call_risk=Coalesce(F("churn_risk"), Subquery(open_warning.values("score")[:1])),
+            # Its reasons, shown with the risk (with the store's own churn_reasons).
+            warning_reason=Subquery(open_warning.values("reason")[:1]),
+            warning_evidence=Subquery(open_warning.values("evidence")[:1]),
             last_order_cartons=Subquery(Order.objects.filter(
                 customer=OuterRef("pk"), status=OrderStatus.CONFIRMED,
                 order_date=OuterRef("last_order_date")).order_by("-id")

@@ -370,7 +370,8 @@ def _churn_scan_locked(*, as_of: date, settings_row) -> dict:
     risks = None
     if model_row is not None:
         with timer.stage("score"):
-            risks = churn_risks_score(as_of=as_of, model_row=model_row)
+            risks = churn_risks_score(as_of=as_of, model_row=model_row,
+                                      threshold=settings_row.risk_threshold_percent)
     with timer.stage("compute"):
         holding = churn_evaluate(frame, drops, as_of=as_of, settings_row=settings_row)
         by_reason = holding["reason"].value_counts().to_dict()
@@ -401,13 +402,18 @@ def _found_by_risk(found: pd.DataFrame, risks: pd.DataFrame | None, *, settings_
     the threshold."""
     if risks is None:
         return found, {}
-    risk = found["customer_id"].map(risks.set_index("customer_id")["risk"]).fillna(0)
+    by_store = risks.set_index("customer_id")
+    risk = found["customer_id"].map(by_store["risk"]).fillna(0)
     risk = risk.astype("int64")
     threshold = settings_row.risk_threshold_percent
     kept = found[risk >= threshold].copy()
     kept["score"] = risk[risk >= threshold]
-    kept["evidence"] = [{**evidence, "churn_risk": int(value)} for evidence, value in
-                        zip(kept["evidence"], kept["score"], strict=True)]
+    # The evidence carries what drives this store's risk besides the rules' figures.
+    explanations = kept["customer_id"].map(by_store["reasons"])
+    kept["evidence"] = [{**evidence, "churn_risk": int(value),
+                         "explanations": items if isinstance(items, list) else []}
+                        for evidence, value, items in
+                        zip(kept["evidence"], kept["score"], explanations, strict=True)]
     below = dict(zip(found["customer_id"][risk < threshold], risk[risk < threshold],
                      strict=True))
     return kept, below

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.models import (
@@ -9,6 +10,8 @@ from customers.models import (
     JobKind,
     JobRun,
 )
+
+from .reasons import explanation_sentence, warning_explanations
 
 
 class GradeSnapshotSerializer(serializers.ModelSerializer):
@@ -34,16 +37,33 @@ class GradeChangeSerializer(serializers.ModelSerializer):
         return "down" if change.is_downgrade else "up"
 
 
+class ReasonSerializer(serializers.Serializer):
+    """One human reason: its code and figures, and the sentence in the reader's language."""
+
+    code = serializers.CharField()
+    text = serializers.CharField()
+
+
+def reasons_with_text(items) -> list[dict]:
+    return [{**item, "text": explanation_sentence(item)} for item in items or []]
+
+
 class ChurnWarningSerializer(serializers.ModelSerializer):
     customer_code = serializers.CharField(source="customer.code", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
+    reasons = serializers.SerializerMethodField()
 
     class Meta:
         model = ChurnWarning
         fields = ["id", "customer", "customer_code", "customer_name", "reason", "score",
-                  "evidence", "owner", "status", "as_of", "raised_at", "updated_at",
-                  "handled_by", "resolved_at", "resolution"]
+                  "reasons", "evidence", "owner", "status", "as_of", "raised_at",
+                  "updated_at", "handled_by", "resolved_at", "resolution"]
         read_only_fields = fields
+
+    @extend_schema_field(ReasonSerializer(many=True))
+    def get_reasons(self, warning) -> list[dict]:
+        """Every reason: what drives the store's risk, then the rules that hold."""
+        return reasons_with_text(warning_explanations(warning.reason, warning.evidence))
 
 
 class WarningResolutionSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ Both read the confirmed orders as one weekly purchase matrix (stores x order wee
 through COPY, so the work is set-wise; the maths is in churn_model.py.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -33,6 +34,8 @@ from customers.models import (
 )
 
 from . import churn_model
+from .features import features_at, provider_columns
+from .reasons import store_explanations
 from .selectors import churn_settings_get
 from .services import validate_as_of
 
@@ -103,6 +106,19 @@ def _grades_by_cutoff(data: WeeklyPurchases):
     return (lambda t: at(t, "grade")), (lambda t: at(t, "tier"))
 
 
+def _extras_by_cutoff(data: WeeklyPurchases):
+    """extras_at(t, rows): the feature providers' columns of the given store rows at
+    cut-off t (the Monday of week t: rows before it only). None without providers."""
+    if not provider_columns():
+        return None
+
+    def extras_at(t: int, rows: np.ndarray) -> pd.DataFrame:
+        cutoff = data.first_monday + timedelta(weeks=t)
+        return features_at(data.customer_ids[rows], cutoff)
+
+    return extras_at
+
+
 def validate_churn_settings(settings_row) -> None:
     if not MIN_HORIZON_WEEKS <= settings_row.horizon_weeks <= MAX_HORIZON_WEEKS:
         raise BusinessError(_("The churn horizon must be from %(low)s to %(high)s weeks.") % {
@@ -142,7 +158,7 @@ def train_churn_model(*, as_of: date, started_by=None) -> ChurnModel:
             test = churn_model.back_test(
                 data.amounts, first_week=data.first_week, horizon=horizon,
                 threshold=settings_row.risk_threshold_percent / 100,
-                grades_at=grades_at, tiers_at=tiers_at)
+                grades_at=grades_at, tiers_at=tiers_at, extras_at=_extras_by_cutoff(data))
         with transaction.atomic(), timer.stage("store"):
             job_lock(JobKind.TRAIN)
             result["model"] = _model_store(test, as_of=as_of, data=data,
@@ -153,6 +169,7 @@ def train_churn_model(*, as_of: date, started_by=None) -> ChurnModel:
                 "version": model.version, "status": model.status, "message": model.message,
                 "auc": model.metrics.get("model", {}).get("auc"),
                 "baseline_auc": model.metrics.get("baseline", {}).get("auc"),
+                "sample_rate": test.sampling.get("train", {}).get("rate"),
                 "seconds": timer.seconds}
 
     run = job_run_record(kind=JobKind.TRAIN, as_of=as_of, started_by=started_by, body=body)
@@ -174,7 +191,9 @@ def _model_store(test: churn_model.BackTest, *, as_of: date, data: WeeklyPurchas
         "train_cutoffs": [_week_day(data, t) for t in test.train_cutoffs],
         "test_cutoffs": [_week_day(data, t) for t in test.test_cutoffs],
         "train_rows": test.train_rows, "train_positives": test.train_positives,
-        "features": churn_model.FEATURES,
+        "features": test.features or churn_model.FEATURES,
+        # Training and back-test rows are a stratified sample of the eligible rows.
+        "sampling": test.sampling,
     }
     values = {"model": test.metrics.get("auc"), "baseline": test.baseline.get("auc")}
     if test.model is None:
@@ -204,14 +223,16 @@ def churn_model_in_service() -> ChurnModel | None:
     return ChurnModel.objects.filter(status=ChurnModelStatus.IN_SERVICE).first()
 
 
-def churn_risks_score(*, as_of: date, model_row: ChurnModel) -> pd.DataFrame:
-    """(customer_id, risk 0-100) of every active store with orders in the look-back year,
-    scored by the model in service at as_of."""
+def churn_risks_score(*, as_of: date, model_row: ChurnModel, threshold: int = 100
+                      ) -> pd.DataFrame:
+    """(customer_id, risk 0-100, reasons) of every active store with orders in the
+    look-back year, scored by the model in service at as_of; reasons (what drives the
+    risk, see reasons.py) for the stores at or above the threshold, [] for the others."""
     end = monday(as_of) + timedelta(weeks=1)
     data = weekly_purchases(first=end - timedelta(weeks=churn_model.LOOKBACK_WEEKS + 1),
                             end=end, last_day=as_of, active_only=True)
     if not len(data.customer_ids):
-        return pd.DataFrame({"customer_id": [], "risk": []})
+        return pd.DataFrame({"customer_id": [], "risk": [], "reasons": []})
     t = data.amounts.shape[1]
     current = pd.DataFrame(Customer.objects.filter(pk__in=data.customer_ids.tolist()).values_list(
         "pk", "grade", "tier"), columns=["customer_id", "grade", "tier"]).set_index(
@@ -219,25 +240,42 @@ def churn_risks_score(*, as_of: date, model_row: ChurnModel) -> pd.DataFrame:
     features, scored = churn_model.week_features(
         data.amounts, t, current["grade"].map(GRADE_CODES).to_numpy(dtype="float64"),
         current["tier"].to_numpy(dtype="float64"))
+    ids = data.customer_ids[scored]
+    features = features[scored].reset_index(drop=True)
+    # The providers' facts up to and including as_of (the cut-off is the day after).
+    extras = features_at(ids, as_of + timedelta(days=1))
+    for column in extras.columns:
+        features[column] = extras[column].to_numpy()
     model = churn_model.model_load(model_row.model)
-    probability = churn_model.model_predict(model, features[scored])
-    return pd.DataFrame({"customer_id": data.customer_ids[scored],
-                         "risk": np.rint(probability * 100).astype("int64")})
+    probability = churn_model.model_predict(model, features)
+    risk = np.rint(probability * 100).astype("int64")
+    reasons = [[] for _row in range(len(ids))]
+    at_risk = np.flatnonzero(risk >= threshold)
+    if len(at_risk):
+        explained = store_explanations(features, risk, threshold)
+        for position in at_risk:
+            reasons[position] = explained[position]
+    return pd.DataFrame({"customer_id": ids, "risk": risk, "reasons": reasons})
 
 
 def churn_risks_write(risks: pd.DataFrame, *, as_of: date) -> int:
-    """Write churn_risk and churn_risk_as_of of every active store (NULL for the stores
-    without history), touching only rows that change."""
-    stage_frame("churn_risk_stage", risks, {"customer_id": "bigint PRIMARY KEY",
-                                            "risk": "smallint"})
+    """Write churn_risk, churn_risk_as_of and churn_reasons of every active store (NULL
+    and no reasons for the stores without history), touching only rows that change."""
+    staged = risks[["customer_id", "risk"]].copy()
+    staged["reasons"] = [json.dumps(items) for items in risks["reasons"]] \
+        if "reasons" in risks else "[]"
+    stage_frame("churn_risk_stage", staged, {"customer_id": "bigint PRIMARY KEY",
+                                             "risk": "smallint", "reasons": "jsonb"})
     with connection.cursor() as cursor:
         cursor.execute(f"""
             UPDATE {Customer._meta.db_table} c
-               SET churn_risk = s.risk, churn_risk_as_of = %s
+               SET churn_risk = s.risk, churn_risk_as_of = %s,
+                   churn_reasons = COALESCE(s.reasons, '[]'::jsonb)
               FROM {Customer._meta.db_table} c2
               LEFT JOIN churn_risk_stage s ON s.customer_id = c2.id
              WHERE c.id = c2.id AND c2.status = %s
-               AND (c.churn_risk, c.churn_risk_as_of) IS DISTINCT FROM (s.risk, %s::date)
+               AND (c.churn_risk, c.churn_risk_as_of, c.churn_reasons)
+                   IS DISTINCT FROM (s.risk, %s::date, COALESCE(s.reasons, '[]'::jsonb))
         """, [as_of, CustomerStatus.ACTIVE, as_of])
         return cursor.rowcount
 

@@ -1,6 +1,9 @@
+import json
+
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from customers.grading.reasons import reason_sentences, warning_explanations
 from customers.grading.selectors import customer_grade_card
 from customers.models import ChurnReason
 
@@ -33,7 +36,10 @@ EVIDENCE_LABELS = {
     "new_monthly_average": _("new monthly average (yuan)"),
     "complaints": _("open complaints"),
     "days_open": _("days open"),
+    "churn_risk": _("churn risk (%)"),
 }
+# Shown as sentences (reason_texts), not as label: value pairs.
+EVIDENCE_NOT_LISTED = {"reasons", "explanations"}
 
 RUN_DETAIL_LABELS = {
     "customers_updated": _("stores updated"),
@@ -63,7 +69,7 @@ def _readable(key, value):
 def evidence_items(evidence) -> list[tuple[str, object]]:
     """A warning's evidence as (readable label, value) pairs; unknown keys as they are."""
     return [(EVIDENCE_LABELS.get(key, key), _readable(key, value))
-            for key, value in (evidence or {}).items() if key != "reasons"]
+            for key, value in (evidence or {}).items() if key not in EVIDENCE_NOT_LISTED]
 
 
 @register.filter
@@ -80,6 +86,30 @@ def warning_reasons(warning) -> list[str]:
     codes = (warning.evidence or {}).get("reasons") or [warning.reason]
     labels = dict(ChurnReason.choices)
     return [str(labels.get(code, code)) for code in codes]
+
+
+@register.filter
+def warning_reason_texts(warning) -> list[str]:
+    """Every human reason of a warning, translated: what drives the store's risk (the
+    model's explanations), then the rules that hold (see customers.grading.reasons)."""
+    return reason_sentences(warning_explanations(warning.reason, warning.evidence))
+
+
+@register.filter
+def risk_reason_texts(customer) -> list[str]:
+    """What drives a store's churn risk, translated: its own explanations, then those of
+    its open warning (`warning_reason` and `warning_evidence` when the list annotates
+    them) that say something more."""
+    items = list(getattr(customer, "churn_reasons", None) or [])
+    reason = getattr(customer, "warning_reason", None)
+    if reason:
+        codes = {item.get("code") for item in items}
+        evidence = getattr(customer, "warning_evidence", None)
+        if isinstance(evidence, str):
+            evidence = json.loads(evidence)
+        items += [item for item in warning_explanations(reason, evidence)
+                  if item.get("code") not in codes]
+    return reason_sentences(items)
 
 
 @register.filter

@@ -95,6 +95,14 @@ def test_the_scan_scores_every_active_store_and_warns_by_risk(db, territory, man
     for warning in ChurnWarning.objects.all():
         assert warning.score == risks[warning.customer_id] >= threshold
         assert warning.evidence["churn_risk"] == warning.score
+        assert isinstance(warning.evidence["explanations"], list)
+    # The stores at risk carry what drives it; the others nothing.
+    reasons = dict(Customer.objects.values_list("pk", "churn_reasons"))
+    assert all(not reasons[pk] for pk, risk in risks.items() if risk < threshold)
+    explained = [reasons[pk] for pk, risk in risks.items() if risk >= threshold]
+    assert explained and sum(bool(items) for items in explained) > len(explained) / 2
+    assert {item["code"] for items in explained for item in items} <= {
+        "cycles_missed", "weeks_silent", "purchase_drop", "complaint_open", "not_visited"}
     # A store silent for many of its cycles is at risk; one that ordered last week is not.
     silent = [c for c in customers if c.pk in dict(Customer.objects.filter(
         last_order_date__lt=AS_OF - datetime.timedelta(weeks=10)).values_list("pk", "pk"))]
