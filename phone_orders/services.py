@@ -247,6 +247,9 @@ def order_replace_lines(*, user, order: Order, lines: list[LineRequest]) -> Orde
 def _change_lines(*, user, order: Order, changes: dict) -> Order:
     locked = _locked_order(user=user, order=order)
     was_confirmed = locked.status == OrderStatus.CONFIRMED
+    if was_confirmed and locked.source == OrderSource.IMPORT:
+        raise BusinessError(_("An imported order is a record of what the store bought: it "
+                              "cannot be changed. Cancel it and take a new order instead."))
     if was_confirmed:
         _release(locked)
     _apply_lines(order=locked, user=user, changes=changes)
@@ -303,7 +306,14 @@ def _grant(order: Order) -> None:
 
 
 def _release(order: Order) -> None:
-    """Give the granted cartons of a confirmed order back to the cycle's supply."""
+    """Give the granted cartons of a confirmed order back to the cycle's supply.
+
+    An imported order is history that never drew on the desk's supply (the import books
+    no stock), so cancelling it gives nothing back: it would free cartons other stores
+    hold, or take the supply's granted count below zero."""
+    if order.source == OrderSource.IMPORT:
+        order.lines.update(granted_cartons=0, amount=Decimal("0"), unmet_reason="")
+        return
     lines = list(order.lines.filter(granted_cartons__gt=0).order_by("product_id"))
     supplies = CycleSupply.objects.select_for_update().filter(
         cycle_start=order.cycle_start, product_id__in=[ln.product_id for ln in lines]

@@ -133,3 +133,36 @@ def test_a_gbk_file_saved_by_excel_in_china_is_read(tmp_path, store, sku):
     result = import_orders(path)
 
     assert (result.orders_created, result.lines_created, result.errors) == (1, 1, [])
+
+
+def test_cancelling_an_imported_order_gives_no_supply_back(tmp_path, clerk, store, sku):
+    """An import books no stock, so its cancel must not free cartons others hold (it
+    used to take the supply's granted count below zero: a database error, a 500)."""
+    from phone_orders import services
+    from phone_orders.models import CycleSupply
+
+    day = services.current_cycle()
+    supply = CycleSupply.objects.get(cycle_start=day, product=sku)  # 100 on sale
+    import_orders(_csv(tmp_path, f"{store.code},{day.isoformat()},{sku.code},3,652.50\n"))
+    imported = Order.objects.get(customer=store, order_date=day)
+
+    cancelled = services.order_cancel(user=clerk, order=imported, reason="重复导入")
+
+    assert cancelled.status == OrderStatus.CANCELLED
+    supply.refresh_from_db()
+    assert supply.granted_cartons == 0
+    assert supply.available_cartons == 100
+
+
+def test_an_imported_order_cannot_be_changed_line_by_line(tmp_path, clerk, store, sku):
+    from crm_project.errors import BusinessError
+    from phone_orders import services
+
+    day = services.current_cycle()
+    import_orders(_csv(tmp_path, f"{store.code},{day.isoformat()},{sku.code},3,652.50\n"))
+    imported = Order.objects.get(customer=store, order_date=day)
+
+    with pytest.raises(BusinessError):
+        services.order_set_line(user=clerk, order=imported, product=sku, cartons=5)
+
+    assert OrderLine.objects.get(order=imported).granted_cartons == 3
