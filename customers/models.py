@@ -390,6 +390,9 @@ class ChurnReason(models.TextChoices):
     PURCHASE_DROP = "purchase_drop", _("Purchases falling")
     GRADE_DROP = "grade_drop", _("Grade dropped")
     COMPLAINT_OPEN = "complaint_open", _("Complaint open too long")
+    # The churn model's risk passed the threshold while no rule holds: its reasons are the
+    # store's own explanations (customers.grading.reasons).
+    HIGH_RISK = "high_risk", _("High churn risk")
 
 
 class WarningStatus(models.TextChoices):
@@ -438,7 +441,8 @@ class ChurnWarning(models.Model):
             models.UniqueConstraint(
                 fields=["customer"],
                 condition=Q(status__in=["open", "acknowledged"],
-                            reason__in=["no_order", "purchase_drop", "grade_drop"]),
+                            reason__in=["no_order", "purchase_drop", "grade_drop",
+                                        "high_risk"]),
                 name="one_open_scan_warning_per_store",
             ),
         ]

@@ -376,8 +376,9 @@ def _churn_scan_locked(*, as_of: date, settings_row) -> dict:
         holding = churn_evaluate(frame, drops, as_of=as_of, settings_row=settings_row)
         by_reason = holding["reason"].value_counts().to_dict()
         found = churn_merge(_without_quiet_dismissals(holding, as_of=as_of))
-        found, below = _found_by_risk(found, risks, settings_row=settings_row)
-        to_resolve = _warnings_to_resolve(found, frame, below=below)
+        found, below = _found_by_risk(found, risks, frame, settings_row=settings_row)
+        found = _without_quiet_dismissals(found, as_of=as_of)
+        to_resolve = _warnings_to_resolve(found, frame, below=below, risks=risks)
     with timer.stage("write"):
         if risks is not None:
             churn_risks_write(risks, as_of=as_of)
@@ -389,19 +390,23 @@ def _churn_scan_locked(*, as_of: date, settings_row) -> dict:
     return {**model_details,
         "stores_processed": len(frame), "changes": raised + len(to_resolve),
         "raised": raised, "refreshed": refreshed, "resolved": len(to_resolve),
-        "holding": {str(r): int(by_reason.get(r, 0)) for r in SCANNED_REASONS},
+        "holding": {str(r): int(by_reason.get(r, 0)) for r in SCANNED_REASONS
+                    if r != ChurnReason.HIGH_RISK},  # what each fixed rule found
         "seconds": timer.seconds,
     }
 
 
-def _found_by_risk(found: pd.DataFrame, risks: pd.DataFrame | None, *, settings_row
-                   ) -> tuple[pd.DataFrame, dict]:
+def _found_by_risk(found: pd.DataFrame, risks: pd.DataFrame | None, frame: pd.DataFrame,
+                   *, settings_row) -> tuple[pd.DataFrame, dict]:
     """With a churn model in service, a store is warned when its risk reaches the
-    threshold and a rule gives the human reason; the warning's score is the risk. Returns
-    the warnings kept and the risk of the stores whose rules hold but whose risk is below
-    the threshold."""
+    threshold; the warning's score is the risk. A rule that holds gives its reason; a store
+    at risk with no rule holding is warned for its high risk, its explanations (what sets
+    it apart from the stores below the threshold) as the reasons. Returns the warnings and
+    the risk of the stores whose rules hold but whose risk is below the threshold."""
     if risks is None:
         return found, {}
+    found = pd.concat([found, _risk_only(found, risks, frame, settings_row=settings_row)],
+                      ignore_index=True) if len(risks) else found
     by_store = risks.set_index("customer_id")
     risk = found["customer_id"].map(by_store["risk"]).fillna(0)
     risk = risk.astype("int64")
@@ -419,6 +424,22 @@ def _found_by_risk(found: pd.DataFrame, risks: pd.DataFrame | None, *, settings_
     return kept, below
 
 
+def _risk_only(found: pd.DataFrame, risks: pd.DataFrame, frame: pd.DataFrame, *,
+               settings_row) -> pd.DataFrame:
+    """HIGH_RISK rows for the stores at or above the threshold that no rule warns."""
+    at_risk = risks[(risks["risk"] >= settings_row.risk_threshold_percent)
+                    & ~risks["customer_id"].isin(set(found["customer_id"]))]
+    owners = frame.set_index("customer_id")["owner_id"]
+    at_risk = at_risk[at_risk["customer_id"].isin(owners.index)]
+    return pd.DataFrame({
+        "customer_id": at_risk["customer_id"].astype("int64").to_numpy(),
+        "owner_id": at_risk["customer_id"].map(owners).to_numpy(),
+        "reason": ChurnReason.HIGH_RISK.value,
+        "score": at_risk["risk"].astype("int64").to_numpy(),
+        "evidence": [{"reasons": [ChurnReason.HIGH_RISK.value]} for _row in range(len(at_risk))],
+    }, columns=["customer_id", "owner_id", "reason", "score", "evidence"])
+
+
 def _without_quiet_dismissals(found: pd.DataFrame, *, as_of: date) -> pd.DataFrame:
     quiet = ChurnWarning.objects.filter(
         status=WarningStatus.DISMISSED, reason__in=SCANNED_REASONS,
@@ -427,10 +448,12 @@ def _without_quiet_dismissals(found: pd.DataFrame, *, as_of: date) -> pd.DataFra
     return found[~found["customer_id"].isin(set(quiet))]
 
 
-def _warnings_to_resolve(found: pd.DataFrame, frame: pd.DataFrame, *, below: dict
-                         ) -> list[tuple]:
+def _warnings_to_resolve(found: pd.DataFrame, frame: pd.DataFrame, *, below: dict,
+                         risks: pd.DataFrame | None = None) -> list[tuple]:
     """Open warnings whose condition no longer holds, with how they were resolved."""
     holding = set(found["customer_id"])
+    risk_of = {} if risks is None else dict(zip(risks["customer_id"], risks["risk"],
+                                                strict=True))
     open_rows = ChurnWarning.objects.filter(
         status__in=OPEN_WARNING_STATUSES, reason__in=SCANNED_REASONS,
         customer__status=CustomerStatus.ACTIVE,
@@ -440,6 +463,10 @@ def _warnings_to_resolve(found: pd.DataFrame, frame: pd.DataFrame, *, below: dic
     for warning_id, customer_id, reason, evidence in open_rows:
         if customer_id in holding:
             continue
+        if reason == ChurnReason.HIGH_RISK:
+            # Warned for the model's risk alone: over once the risk is below the threshold
+            # (the store is no longer scored: it stopped being active, or has no history).
+            below[customer_id] = int(risk_of.get(customer_id, 0))
         if customer_id in below:
             to_resolve.append((warning_id, _(
                 "Resolved automatically: the churn risk is down to %(risk)s %%, below the "

@@ -49,7 +49,9 @@ WEEKLY_CYCLE_DAYS = 7
 LONGEST_CYCLE_DAYS = 91
 CYCLE_LOOKBACK_DAYS = 365
 MIN_CYCLES_FOR_INTERVAL = 3
-SCANNED_REASONS = [ChurnReason.NO_ORDER, ChurnReason.PURCHASE_DROP, ChurnReason.GRADE_DROP]
+# A rule's reason comes first; HIGH_RISK (the model's risk alone) only when no rule holds.
+SCANNED_REASONS = [ChurnReason.NO_ORDER, ChurnReason.PURCHASE_DROP, ChurnReason.GRADE_DROP,
+                   ChurnReason.HIGH_RISK]
 
 
 # --- Dates ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from crm_project.errors import BusinessError
 from customers.grading import churn_model
@@ -194,3 +195,36 @@ def test_the_store_card_shows_the_churn_risk(db, store, manager, client):
     page = client.get(f"/customers/{store.pk}/").content.decode()
     assert 'id="churn-risk"' in page and "流失风险 73%" in page
     assert "badge-danger" in page.split('id="churn-risk"')[1][:200]
+
+
+def test_every_store_at_risk_gets_one_warning_even_when_no_rule_holds(db, territory,
+                                                                       manager):
+    history(territory, manager)
+    train_churn_model(as_of=AS_OF)
+    # a low threshold: stores still ordering on time come above it, with no rule to cite
+    ChurnRuleSettings.objects.update(risk_threshold_percent=3)
+
+    scan_churn(as_of=AS_OF)
+
+    threshold = churn_settings_get().risk_threshold_percent
+    at_risk = sorted(Customer.objects.filter(churn_risk__gte=threshold)
+                     .values_list("pk", flat=True))
+    warned = ChurnWarning.objects.filter(status__in=["open", "acknowledged"])
+    assert sorted(warned.values_list("customer_id", flat=True)) == at_risk
+    risk_only = warned.filter(reason="high_risk")
+    assert risk_only.exists()  # stores at risk that no fixed rule would have warned
+    for warning in risk_only:
+        assert warning.score == warning.customer.churn_risk
+        assert warning.evidence["reasons"] == ["high_risk"]
+        with translation.override("en"):
+            assert warning.get_reason_display() == "High churn risk"
+
+    # when the threshold rises above every risk, the risk-only warnings resolve themselves
+    ChurnRuleSettings.objects.update(risk_threshold_percent=100)
+    ids = list(risk_only.values_list("pk", flat=True))
+    with translation.override("en"):
+        scan_churn(as_of=AS_OF)
+    below = ChurnWarning.objects.filter(pk__in=ids, customer__churn_risk__lt=100)
+    assert below.exists()
+    assert {w.status for w in below} == {"resolved"}
+    assert all("below the warning threshold" in w.resolution for w in below)
