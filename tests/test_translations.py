@@ -49,3 +49,24 @@ def test_every_message_has_a_chinese_translation(tmp_path):
                 translated.add(entry.msgid)
     missing = sorted(extracted - translated)
     assert missing == [], f"{len(missing)} strings without a Chinese translation: {missing}"
+
+
+def test_every_chinese_catalog_declares_its_single_plural_form():
+    """Without the header, gettext assumes English plurals: "0 key accounts" took
+    msgstr[1], which a Chinese catalog does not have, and showed the English text."""
+    catalogs = sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po")) + [
+        ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"]
+    missing = [str(path.relative_to(ROOT)) for path in catalogs
+               if polib.pofile(str(path)).metadata.get("Plural-Forms")
+               != "nplurals=1; plural=0;"]
+    assert missing == []
+
+
+def test_a_plural_message_reads_in_chinese_for_zero_and_many():
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    with translation.override("zh-hans"):
+        for n in (0, 1, 5):
+            text = ngettext("%(n)s key account", "%(n)s key accounts", n) % {"n": n}
+            assert text == f"{n} 户大客户"
