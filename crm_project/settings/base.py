@@ -197,6 +197,9 @@ CELERY_BEAT_SCHEDULE: dict = {
                               "schedule": crontab(hour=2, minute=30)},
     "complaints-overdue-notify": {"task": "complaints.tasks.complaint_overdue_notify_task",
                                   "schedule": crontab(minute=5)},
+    # A share of finished visits and confirmed orders onto the clerks' call-back list.
+    "complaints-callbacks-pick": {"task": "complaints.tasks.callbacks_pick_task",
+                                  "schedule": crontab(minute=20)},
     # Every Monday night the visit plans are rolled forward for the next four weeks.
     # The sales summary rebuilt for this month and the last (orders are applied as they
     # come too; this catches late corrections and store moves).
