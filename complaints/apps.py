@@ -20,6 +20,7 @@ class ComplaintsConfig(AppConfig):
         from customers.cards import register_card_block
 
         from .selectors import customer_card_complaints
+        from .surveys import satisfaction_card_context, survey_block_context
 
         register_card_block("complaints/_customer_card_alert.html", slot="alerts", order=40)
         register_card_block("complaints/_customer_card_block.html", customer_card_complaints,
@@ -28,3 +29,9 @@ class ComplaintsConfig(AppConfig):
                             order=40)
         register_card_block("complaints/_customer_card_intake.html", _from_visit,
                             slot="visit", order=40)
+        register_card_block("complaints/_satisfaction_card.html", satisfaction_card_context,
+                            order=45)
+        register_card_block("complaints/_survey_block.html", survey_block_context,
+                            slot="console", order=45)
+        register_card_block("complaints/_survey_block.html", survey_block_context,
+                            slot="visit", order=45)

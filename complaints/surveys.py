@@ -318,3 +318,21 @@ def callback_scores(*, users=None, start=None, end=None) -> QuerySet:
         rows = rows.filter(answered_at__date__lt=end)
     return rows.values("served_by").annotate(score=Avg("attitude"), n=Count("pk"),
                                              kept=Sum(Cast("as_agreed", FloatField())))
+
+
+# --- blocks on the store screens (registered in apps.py) ---------------------------------
+
+def survey_block_context(*, customer, user) -> dict:
+    """The open surveys this user may ask this store, each with its answer form."""
+    from .forms import SurveyAnswerForm
+
+    if not can(user, Ability.ANSWER_SURVEYS):
+        return {"open_surveys": []}
+    return {"open_surveys": [
+        {"survey": s, "form": SurveyAnswerForm(initial={"survey": s.pk, "customer": customer.pk},
+                                               prefix=None)}
+        for s in open_surveys_for(user=user, customer=customer)]}
+
+
+def satisfaction_card_context(*, customer, user) -> dict:
+    return {"sat": customer_satisfaction(customer=customer)}
