@@ -165,6 +165,9 @@ STEP_SERIALIZERS = {
 # --- satisfaction surveys and service call-backs -------------------------------------------
 
 class SurveySerializer(serializers.ModelSerializer):
+    # "" until a sample is drawn, then one of SampleMethod.
+    sample_method = serializers.CharField(read_only=True)
+
     class Meta:
         model = Survey
         fields = ["id", "title", "questions", "sample_method", "sample_size",

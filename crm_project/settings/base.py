@@ -251,6 +251,8 @@ SPECTACULAR_SETTINGS = {
         "ImportStatusEnum": "phone_orders.models.ImportStatus",
         "ComplaintChannelEnum": "complaints.models.Channel",
         "ComplaintKindEnum": "complaints.models.Kind",
+        "SampleMethodEnum": "complaints.models.SampleMethod",
+        "GradingMethodEnum": "customers.models.GradingMethod",
         "ComplaintStatusEnum": "complaints.models.Status",
         "StepKindEnum": "complaints.models.StepKind",
         "StopStatusEnum": "visits.models.StopStatus",
