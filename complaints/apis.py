@@ -9,9 +9,11 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from . import selectors, serializers, services
+from customers.selectors import customer_get
+
+from . import selectors, serializers, services, surveys
 from .filters import ComplaintFilter
-from .models import Complaint
+from .models import Callback, Complaint, Survey, SurveyAnswer
 from .workflow import TRANSITIONS
 
 
@@ -81,7 +83,94 @@ def _step_endpoint(name: str):
 for _name in TRANSITIONS:
     setattr(ComplaintViewSet, _name, _step_endpoint(_name))
 
+class SurveyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                    viewsets.GenericViewSet):
+    """Satisfaction surveys: admins define them and draw the sample; results are scoped."""
+
+    queryset = Survey.objects.none()
+    serializer_class = serializers.SurveySerializer
+
+    def get_queryset(self):
+        return surveys.surveys_visible_to(self.request.user)
+
+    def create(self, request):
+        serializer = serializers.SurveySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        survey = surveys.survey_create(user=request.user, **serializer.validated_data)
+        return Response(serializers.SurveySerializer(survey).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=serializers.SurveySampleSerializer,
+                   responses=serializers.SurveySerializer)
+    @action(detail=True, methods=["post"])
+    def sample(self, request, pk=None):
+        survey = self.get_object()
+        serializer = serializers.SurveySampleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        surveys.survey_draw_sample(user=request.user, survey=survey,
+                                   **serializer.validated_data)
+        survey.refresh_from_db()
+        return Response(serializers.SurveySerializer(survey).data)
+
+    @extend_schema(responses=dict)
+    @action(detail=True, methods=["get"])
+    def results(self, request, pk=None):
+        return Response(surveys.survey_results(user=request.user, survey=self.get_object()))
+
+
+class SurveyAnswerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = SurveyAnswer.objects.none()
+    serializer_class = serializers.SurveyAnswerSerializer
+
+    def get_queryset(self):
+        rows = surveys.answers_visible_to(self.request.user).select_related(
+            "customer", "answered_by")
+        survey = self.request.query_params.get("survey")
+        return rows.filter(survey=survey) if survey and survey.isdigit() else rows
+
+    @extend_schema(request=serializers.SurveyAnswerCreateSerializer,
+                   responses=serializers.SurveyAnswerSerializer)
+    def create(self, request):
+        serializer = serializers.SurveyAnswerCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        survey = surveys.survey_get(user=request.user, pk=data.pop("survey"))
+        customer = customer_get(user=request.user, pk=data.pop("customer"))
+        answer = surveys.survey_answer(user=request.user, survey=survey, customer=customer,
+                                       **data)
+        return Response(serializers.SurveyAnswerSerializer(answer).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      viewsets.GenericViewSet):
+    """Service call-backs (回访) on the stores the user may see; `?open=1` for unanswered."""
+
+    queryset = Callback.objects.none()
+    serializer_class = serializers.CallbackSerializer
+
+    def get_queryset(self):
+        rows = surveys.callbacks_visible_to(self.request.user)
+        if self.request.query_params.get("open") in ("1", "true"):
+            rows = rows.filter(answered_at__isnull=True)
+        return rows
+
+    @extend_schema(request=serializers.CallbackAnswerSerializer,
+                   responses=serializers.CallbackSerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        callback = self.get_object()
+        serializer = serializers.CallbackAnswerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        callback = surveys.callback_answer(user=request.user, callback=callback,
+                                           **serializer.validated_data)
+        return Response(serializers.CallbackSerializer(callback).data)
+
+
 router = DefaultRouter()
 router.register("complaints", ComplaintViewSet, basename="complaint")
+router.register("surveys", SurveyViewSet, basename="survey")
+router.register("survey-answers", SurveyAnswerViewSet, basename="survey-answer")
+router.register("callbacks", CallbackViewSet, basename="callback")
 
 urlpatterns = [path("", include(router.urls))]

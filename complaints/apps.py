@@ -22,6 +22,7 @@ class ComplaintsConfig(AppConfig):
 
         from .churn_features import COLUMNS, open_complaints_at
         from .selectors import customer_card_complaints
+        from .surveys import satisfaction_card_context, survey_block_context
 
         register_card_block("complaints/_customer_card_alert.html", slot="alerts", order=40)
         register_card_block("complaints/_customer_card_block.html", customer_card_complaints,
@@ -33,3 +34,9 @@ class ComplaintsConfig(AppConfig):
         # Open complaints are churn model features, without customers naming complaints.
         register_churn_features("complaints", COLUMNS, open_complaints_at,
                                 defaults={column: 0 for column in COLUMNS})
+        register_card_block("complaints/_satisfaction_card.html", satisfaction_card_context,
+                            order=45)
+        register_card_block("complaints/_survey_block.html", survey_block_context,
+                            slot="console", order=45)
+        register_card_block("complaints/_survey_block.html", survey_block_context,
+                            slot="visit", order=45)

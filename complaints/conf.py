@@ -28,3 +28,13 @@ def satisfied_from() -> int:
 
 # Used when an admin has not set a target for a severity yet.
 DEFAULT_RESOLUTION_DAYS = {"low": 10, "medium": 7, "high": 3, "critical": 1}
+
+
+def callback_share_percent() -> int:
+    """The share (%) of finished visits and confirmed orders that get a service call-back."""
+    return int(getattr(settings, "CRM_CALLBACK_SHARE_PERCENT", 10))
+
+
+def survey_satisfied_from() -> int:
+    """A survey answer whose average score reaches this counts as satisfied."""
+    return int(getattr(settings, "CRM_SURVEY_SATISFIED_FROM", 4))

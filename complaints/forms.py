@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.selectors import customers_visible_to
 from phone_orders.models import Order, Product
 
-from .models import Channel, Kind, Nature, Responsibility, Severity
+from .models import Channel, Kind, Nature, Responsibility, SampleMethod, Severity
 from .selectors import handlers_visible_to
 
 
@@ -167,3 +167,45 @@ def intake_initial(query) -> dict:
     return {"customer": number("customer"),
             "channel": channel if channel in Channel.values else None,
             "visit_id": number("visit"), "order_id": number("order")}
+
+
+# --- satisfaction surveys and service call-backs -------------------------------------------
+
+SCORE_CHOICES = [(i, str(i)) for i in range(1, 6)]
+
+
+class SurveyAnswerForm(forms.Form):
+    """A sampled store's answer, asked in the phone console or at a visit."""
+
+    survey = forms.IntegerField(widget=forms.HiddenInput)
+    customer = forms.IntegerField(widget=forms.HiddenInput)
+    reliability = forms.TypedChoiceField(label=_("Reliability"), choices=SCORE_CHOICES,
+                                         coerce=int)
+    responsiveness = forms.TypedChoiceField(label=_("Responsiveness"),
+                                            choices=SCORE_CHOICES, coerce=int)
+    assurance = forms.TypedChoiceField(label=_("Assurance"), choices=SCORE_CHOICES,
+                                       coerce=int)
+    empathy = forms.TypedChoiceField(label=_("Empathy"), choices=SCORE_CHOICES, coerce=int)
+    tangibles = forms.TypedChoiceField(label=_("Tangibles"), choices=SCORE_CHOICES,
+                                       coerce=int)
+    comment = forms.CharField(label=_("Remarks"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SurveyForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+
+
+class SurveySampleForm(forms.Form):
+    method = forms.ChoiceField(label=_("Sample method"), choices=SampleMethod.choices)
+    size = forms.IntegerField(label=_("Sample size"), min_value=1)
+
+
+class CallbackAnswerForm(forms.Form):
+    as_agreed = forms.TypedChoiceField(
+        label=_("Done as agreed?"), coerce=lambda v: v == "yes",
+        choices=[("yes", _("Yes")), ("no", _("No"))], widget=forms.RadioSelect)
+    attitude = forms.TypedChoiceField(label=_("Attitude (1-5)"), choices=SCORE_CHOICES,
+                                      coerce=int)
+    remarks = forms.CharField(label=_("Remarks"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))

@@ -256,3 +256,138 @@ class Attachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+# ---------------------------------------------------------------------------------------
+# Satisfaction surveys (满意度调查) and service call-backs (服务回访)
+
+SCORE_1_5 = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class Dimension(models.TextChoices):
+    """The five service dimensions a survey asks about, each scored 1-5."""
+
+    RELIABILITY = "reliability", _("Reliability")  # 可靠性
+    RESPONSIVENESS = "responsiveness", _("Responsiveness")  # 响应性
+    ASSURANCE = "assurance", _("Assurance")  # 保证性
+    EMPATHY = "empathy", _("Empathy")  # 移情性
+    TANGIBLES = "tangibles", _("Tangibles")  # 有形性
+
+
+class SampleMethod(models.TextChoices):
+    RANDOM = "random", _("Random")
+    STRATIFIED = "stratified", _("Stratified by territory and grade")
+
+
+class Survey(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    # The question asked for each dimension, keyed by Dimension value.
+    questions = models.JSONField(_("questions"), default=dict, blank=True)
+    sample_method = models.CharField(_("sample method"), max_length=12,
+                                     choices=SampleMethod.choices, blank=True)
+    sample_size = models.PositiveIntegerField(_("sample size"), null=True, blank=True)
+    population_size = models.PositiveIntegerField(_("population size"), null=True, blank=True)
+    sampled_at = models.DateTimeField(_("sampled at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+
+    def __str__(self):
+        return self.title
+
+
+class SurveySample(models.Model):
+    """A store drawn into a survey's sample."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="sample")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="survey_samples")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["survey", "customer"],
+                                               name="survey_sample_once")]
+
+    def __str__(self):
+        return f"{self.survey} · {self.customer_id}"
+
+
+class SurveyAnswer(models.Model):
+    """One store's answer to a survey: a score 1-5 per dimension and free text."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="answers")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="survey_answers")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    reliability = models.PositiveSmallIntegerField(_("reliability"), validators=SCORE_1_5)
+    responsiveness = models.PositiveSmallIntegerField(_("responsiveness"), validators=SCORE_1_5)
+    assurance = models.PositiveSmallIntegerField(_("assurance"), validators=SCORE_1_5)
+    empathy = models.PositiveSmallIntegerField(_("empathy"), validators=SCORE_1_5)
+    tangibles = models.PositiveSmallIntegerField(_("tangibles"), validators=SCORE_1_5)
+    comment = models.TextField(_("comment"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("answered by"))
+    answered_at = models.DateTimeField(_("answered at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-answered_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "customer"], name="survey_answer_once"),
+            *[models.CheckConstraint(condition=Q(**{f"{d}__gte": 1, f"{d}__lte": 5}),
+                                     name=f"survey_answer_{d}_1_5") for d in Dimension.values],
+        ]
+
+    def __str__(self):
+        return f"{self.survey} · {self.customer_id}"
+
+    @property
+    def average(self) -> float:
+        return sum(getattr(self, d) for d in Dimension.values) / len(Dimension.values)
+
+
+class CallbackSubject(models.TextChoices):
+    VISIT = "visit", _("Finished visit")
+    ORDER = "order", _("Confirmed order")
+
+
+class Callback(models.Model):
+    """A service call-back (回访) on a finished visit or a confirmed order, picked by
+    `surveys.callbacks_pick`; answered by a clerk."""
+
+    subject = models.CharField(_("subject"), max_length=10, choices=CallbackSubject.choices)
+    visit = models.OneToOneField("visits.Visit", on_delete=models.CASCADE, null=True,
+                                 blank=True, related_name="+")
+    order = models.OneToOneField("phone_orders.Order", on_delete=models.CASCADE, null=True,
+                                 blank=True, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="callbacks")
+    # The manager (visit) or clerk (order) whose service is checked.
+    served_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    as_agreed = models.BooleanField(_("done as agreed"), null=True, blank=True)
+    attitude = models.PositiveSmallIntegerField(_("attitude (1-5)"), null=True, blank=True,
+                                                validators=SCORE_1_5)
+    remarks = models.TextField(_("remarks"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["answered_at", "-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(attitude__isnull=True) | Q(attitude__gte=1, attitude__lte=5),
+                name="callback_attitude_1_5"),
+            models.CheckConstraint(
+                condition=(Q(subject="visit", visit__isnull=False, order__isnull=True)
+                           | Q(subject="order", order__isnull=False, visit__isnull=True)),
+                name="callback_one_subject"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_subject_display()} #{self.visit_id or self.order_id}"

@@ -5,13 +5,18 @@ from phone_orders.models import Product
 
 from .models import (
     Attachment,
+    Callback,
     Channel,
     Complaint,
     ComplaintStep,
+    Dimension,
     Kind,
     Nature,
     Responsibility,
+    SampleMethod,
     Severity,
+    Survey,
+    SurveyAnswer,
 )
 from .workflow import actions_for
 
@@ -155,3 +160,65 @@ STEP_SERIALIZERS = {
     "assign": AssignSerializer,
     "attach": AttachSerializer,
 }
+
+
+# --- satisfaction surveys and service call-backs -------------------------------------------
+
+class SurveySerializer(serializers.ModelSerializer):
+    # "" until a sample is drawn, then one of SampleMethod.
+    sample_method = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Survey
+        fields = ["id", "title", "questions", "sample_method", "sample_size",
+                  "population_size", "sampled_at", "created_at"]
+        read_only_fields = ["sample_method", "sample_size", "population_size", "sampled_at",
+                            "created_at"]
+
+
+class SurveySampleSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=SampleMethod.choices)
+    size = serializers.IntegerField(min_value=1)
+
+
+def _score_field():
+    return serializers.IntegerField(min_value=1, max_value=5)
+
+
+class SurveyAnswerSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    answered_by = serializers.CharField(source="answered_by.username", read_only=True)
+
+    class Meta:
+        model = SurveyAnswer
+        fields = ["id", "survey", "customer", "customer_name", "channel", *Dimension.values,
+                  "comment", "answered_by", "answered_at"]
+        read_only_fields = ["channel", "answered_at"]
+
+
+class SurveyAnswerCreateSerializer(serializers.Serializer):
+    survey = serializers.IntegerField()
+    customer = serializers.IntegerField()
+    reliability = _score_field()
+    responsiveness = _score_field()
+    assurance = _score_field()
+    empathy = _score_field()
+    tangibles = _score_field()
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CallbackSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    served_by = serializers.CharField(source="served_by.username", read_only=True,
+                                      default=None)
+
+    class Meta:
+        model = Callback
+        fields = ["id", "subject", "visit", "order", "customer", "customer_name", "served_by",
+                  "created_at", "as_agreed", "attitude", "remarks", "answered_at"]
+
+
+class CallbackAnswerSerializer(serializers.Serializer):
+    as_agreed = serializers.BooleanField()
+    attitude = _score_field()
+    remarks = serializers.CharField(required=False, allow_blank=True, default="")

@@ -15,3 +15,11 @@ def complaint_churn_scan_task(*, today: str | None = None) -> int:
              soft_time_limit=5 * 60, time_limit=6 * 60)
 def complaint_overdue_notify_task() -> int:
     return services.complaint_overdue_notify()
+
+
+@shared_task(name="complaints.tasks.callbacks_pick_task", acks_late=True,
+             soft_time_limit=10 * 60, time_limit=12 * 60)
+def callbacks_pick_task() -> int:
+    from .surveys import callbacks_pick
+
+    return callbacks_pick()

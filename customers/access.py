@@ -51,6 +51,10 @@ class Ability(StrEnum):
     RECLOSE_EVALUATION = "reclose_evaluation"  # re-run the close of a closed month
     CONFIRM_KEY_ACCOUNTS = "confirm_key_accounts"  # a supervisor for their department
     VISIT_KEY_ACCOUNTS = "visit_key_accounts"  # the quarterly supervisor visit (大客户走访)
+    DEFINE_SURVEYS = "define_surveys"  # satisfaction surveys and their samples
+    ANSWER_SURVEYS = "answer_surveys"  # ask a sampled store (clerk by phone, manager at a visit)
+    SEE_SURVEY_RESULTS = "see_survey_results"  # own stores, department or all
+    ANSWER_CALLBACKS = "answer_callbacks"  # service call-backs (回访) on the clerk's list
 
 
 _ALL = frozenset(Role)
@@ -83,6 +87,10 @@ ABILITIES: dict[Ability, frozenset[str]] = {
     Ability.EDIT_TARGETS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Ability.CONFIRM_KEY_ACCOUNTS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Ability.VISIT_KEY_ACCOUNTS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    Ability.DEFINE_SURVEYS: frozenset({Role.ADMIN}),
+    Ability.ANSWER_SURVEYS: frozenset({Role.CLERK, Role.MANAGER}),
+    Ability.SEE_SURVEY_RESULTS: frozenset({Role.MANAGER, Role.SUPERVISOR, Role.ADMIN}),
+    Ability.ANSWER_CALLBACKS: frozenset({Role.CLERK, Role.ADMIN}),
     Ability.HAVE_SCORECARD: frozenset({Role.MANAGER, Role.CLERK}),
     Ability.SEE_SCORECARDS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Ability.EDIT_SCORECARD_RULES: frozenset({Role.ADMIN}),

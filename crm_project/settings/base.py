@@ -200,6 +200,9 @@ CELERY_BEAT_SCHEDULE: dict = {
                               "schedule": crontab(hour=2, minute=30)},
     "complaints-overdue-notify": {"task": "complaints.tasks.complaint_overdue_notify_task",
                                   "schedule": crontab(minute=5)},
+    # A share of finished visits and confirmed orders onto the clerks' call-back list.
+    "complaints-callbacks-pick": {"task": "complaints.tasks.callbacks_pick_task",
+                                  "schedule": crontab(minute=20)},
     # Every Monday night the visit plans are rolled forward for the next four weeks.
     # The sales summary rebuilt for this month and the last (orders are applied as they
     # come too; this catches late corrections and store moves).
@@ -251,6 +254,8 @@ SPECTACULAR_SETTINGS = {
         "ImportStatusEnum": "phone_orders.models.ImportStatus",
         "ComplaintChannelEnum": "complaints.models.Channel",
         "ComplaintKindEnum": "complaints.models.Kind",
+        "SampleMethodEnum": "complaints.models.SampleMethod",
+        "GradingMethodEnum": "customers.models.GradingMethod",
         "ComplaintStatusEnum": "complaints.models.Status",
         "StepKindEnum": "complaints.models.StepKind",
         "StopStatusEnum": "visits.models.StopStatus",
