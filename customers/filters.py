@@ -36,6 +36,9 @@ def _word_condition(word: str) -> Q:
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
     """Sorting where stores without a value (no churn risk yet) come last either way."""
 
+    # django-filter's own catalogs have no zh-Hans: its "(descending)" showed in English.
+    descending_fmt = _("%s (descending)")
+
     def get_ordering_value(self, param):
         return nulls_last(super().get_ordering_value(param))
 
