@@ -280,6 +280,9 @@ def complaint_call_back(*, complaint: Complaint, user, satisfaction,
     complaint.save(update_fields=["status", "satisfaction", "store_feedback", "reopen_count",
                                   "approved_by", "approved_at", "overdue_notified_at",
                                   "updated_at"])
+    from .surveys import store_satisfaction_refresh
+
+    store_satisfaction_refresh(customer=complaint.customer)
     return complaint
 
 

@@ -8,6 +8,7 @@ with the finite population correction: 1.96 * sqrt(p(1-p)/n) * sqrt((N-n)/(N-1))
 """
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Avg, Count, F, FloatField, Q, QuerySet, Sum
@@ -149,12 +150,29 @@ def survey_answer(*, user, survey: Survey, customer: Customer, comment: str = ""
     channel = Channel.VISIT if user.role == "manager" else Channel.PHONE
     try:
         with transaction.atomic():
-            return SurveyAnswer.objects.create(
+            answer = SurveyAnswer.objects.create(
                 survey=survey, customer=customer, channel=channel, answered_by=user,
                 comment=(comment or "").strip(), **values)
+            store_satisfaction_refresh(customer=customer)
+            return answer
     except IntegrityError:
         raise BusinessError(_("This store has already answered this survey."),
                             field="customer") from None
+
+
+def store_satisfaction_refresh(*, customer) -> int | None:
+    """The store's satisfaction (1-5) on its record, derived, never typed by hand: the
+    mean of the store's latest survey answer (its five dimensions' average) and its latest
+    complaint call-back score, rounded; unchanged while the store has neither."""
+    figures = customer_satisfaction(customer=customer)
+    values = [v for v in (figures["survey_average"], figures["complaint_satisfaction"])
+              if v is not None]
+    if not values:
+        return None
+    value = int(Decimal(str(sum(values) / len(values))).quantize(Decimal("1"),
+                                                                 rounding=ROUND_HALF_UP))
+    Customer.objects.filter(pk=customer.pk).update(satisfaction=value)
+    return value
 
 
 def callbacks_pick(*, share: int | None = None) -> int:

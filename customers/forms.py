@@ -31,7 +31,7 @@ FIELDSETS = [
     ]),
     (_("Operating information"), [
         "operator_background", "education", "family", "personality", "temperament", "needs",
-        "satisfaction", "gross_margin_percent", "brands_stocked", "sales_structure",
+        "gross_margin_percent", "brands_stocked", "sales_structure",
         "lawful_operation", "price_compliance", "new_product_listing", "birthday",
         "anniversary",
     ]),

@@ -18,7 +18,9 @@ class CareDateField(serializers.DateField):
 
 READ_ONLY = ["id", "grade", "tier", "monthly_average", "grade_as_of", "last_order_date",
              "open_complaint_count", "churn_risk", "churn_risk_as_of", "created_at",
-             "updated_at"]
+             "updated_at",
+             # derived from survey answers and complaint call-backs (complaints.surveys)
+             "satisfaction"]
 
 
 class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):

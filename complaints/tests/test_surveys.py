@@ -174,3 +174,19 @@ def test_results_margin_with_population_correction(survey, admin_user, territory
     expected = 1.96 * math.sqrt(0.75 * 0.25 / 4) * math.sqrt(6 / 9)
     assert overall["satisfaction_rate"] == 0.75
     assert overall["margin_of_error"] == pytest.approx(expected, abs=1e-4)
+
+
+def test_the_store_satisfaction_is_derived_from_its_answer(sampled, clerk, store, admin_user):
+    store.satisfaction = 1  # a value typed in the past
+    store.save(update_fields=["satisfaction"])
+
+    surveys.survey_answer(user=clerk, survey=sampled, customer=store, **SCORES)  # mean 4.4
+
+    store.refresh_from_db()
+    assert store.satisfaction == 4
+    # and the API does not let anyone type it
+    response = api_as(admin_user).patch(f"/api/customers/{store.pk}/", {"satisfaction": 1},
+                                        format="json")
+    assert response.status_code == 200, response.content
+    store.refresh_from_db()
+    assert store.satisfaction == 4

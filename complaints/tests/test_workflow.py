@@ -276,3 +276,16 @@ def test_acknowledge_needs_the_apology_and_a_date(make_complaint, manager):
     complaint.refresh_from_db()
     assert complaint.status == Status.RECEIVED
     assert complaint.acknowledged_at is None
+
+
+def test_the_store_satisfaction_follows_the_call_back_not_a_typed_value(make_complaint, store,
+                                                                        manager):
+    from customers.forms import CustomerForm
+
+    assert "satisfaction" not in CustomerForm.base_fields  # no longer typed by hand
+    complaint = carried_out(make_complaint(), manager)
+
+    services.complaint_call_back(complaint=complaint, user=manager, satisfaction=2)
+
+    store.refresh_from_db()
+    assert store.satisfaction == 2
