@@ -11,7 +11,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Avg, Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models import Avg, Count, F, FloatField, Q, QuerySet
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -335,7 +335,7 @@ def callback_scores(*, users=None, start=None, end=None) -> QuerySet:
     if end:
         rows = rows.filter(answered_at__date__lt=end)
     return rows.values("served_by").annotate(score=Avg("attitude"), n=Count("pk"),
-                                             kept=Sum(Cast("as_agreed", FloatField())))
+                                             kept=Count("pk", filter=Q(as_agreed=True)))
 
 
 # --- blocks on the store screens (registered in apps.py) ---------------------------------

@@ -42,6 +42,7 @@ INDICATORS = {
         "complaint_reply_on_time": gettext_lazy("Complaints answered on time (%)"),
         "callback_satisfaction": gettext_lazy("Satisfied at call-back (%)"),
         "records_reviewed": gettext_lazy("Store records reviewed in 90 days (%)"),
+        "service_callback_attitude": gettext_lazy("Attitude at service call-backs (1-5)"),
     },
     EvaluatedRole.CLERK: {
         "calls_completed": gettext_lazy("Calls completed"),
@@ -49,6 +50,7 @@ INDICATORS = {
         "average_call_seconds": gettext_lazy("Average call length (seconds)"),
         "unmet_demand_recorded": gettext_lazy("Unmet demand lines recorded"),
         "complaints_from_calls": gettext_lazy("Complaints about orders taken"),
+        "service_callback_attitude": gettext_lazy("Attitude at service call-backs (1-5)"),
     },
 }
 # Indicators whose target may come from the person's monthly target (reports.Target).

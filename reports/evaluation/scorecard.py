@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint
+from complaints.surveys import callback_scores
 from crm_project.errors import BusinessError
 from customers import access
 from customers.access import Ability
@@ -133,7 +134,15 @@ def _manager_measures(month: date, ids=None) -> dict[str, dict]:
         "complaint_reply_on_time": _pairs(replies, "handler", "on_time", "total"),
         "callback_satisfaction": _pairs(callbacks, "handler", "satisfied", "total"),
         "records_reviewed": _pairs(records, "manager", "reviewed", "total"),
+        "service_callback_attitude": _attitudes(month, ids),
     }
+
+
+def _attitudes(month: date, ids=None) -> dict:
+    """Mean attitude (1-5) the stores gave at the service call-backs (回访) answered in the
+    month about the visits or orders the person served."""
+    return {row["served_by"]: Decimal(str(row["score"])).quantize(Decimal("0.0001"))
+            for row in callback_scores(users=ids, start=month, end=add_months(month, 1))}
 
 
 def _manager_defaults() -> dict[str, Decimal | None]:
@@ -169,6 +178,7 @@ def _clerk_measures(month: date, ids=None) -> dict[str, dict]:
                                   for row in unmet},
         "complaints_from_calls": {row["order__taken_by"]: Decimal(row["total"])
                                   for row in complaints},
+        "service_callback_attitude": _attitudes(month, ids),
     }
 
 

@@ -418,3 +418,29 @@ def test_the_task_closes_the_month_given_or_just_ended(october):
     assert evaluation_close_task("2026-10-01") == 1
     assert evaluation_close_task("2026-10-01") == 1  # already closed: unchanged
     assert EvaluationClose.objects.count() == 1
+
+
+def test_service_call_back_attitude_feeds_a_scorecard_that_weighs_it(admin_user, store,
+                                                                       manager, clerk):
+    """Answers of the service call-backs (complaints.Callback) score the person who made
+    the visit; an admin gives the indicator a weight in the manager's rules."""
+    from complaints.models import Callback, CallbackSubject
+
+    rows = _rule_rows("manager", records_reviewed={"weight": "0"})
+    rows.append({"code": "service_callback_attitude", "weight": "5", "formula": "ratio",
+                 "target": "5", "band_low": None, "band_high": None})
+    rules.rules_save(user=admin_user, role="manager", rows=rows)
+    for attitude in (5, 4):
+        visit = VisitFactory(customer=store, manager=manager, date=date(2026, 10, 12))
+        Callback.objects.create(subject=CallbackSubject.VISIT, visit=visit, customer=store,
+                                served_by=manager, as_agreed=True, attitude=attitude,
+                                answered_by=clerk, answered_at=_at(13))
+
+    (card,) = scorecard.compute(month=OCT, role="manager", user_ids=[manager.pk])
+
+    line = next(li for li in card["lines"] if li["code"] == "service_callback_attitude")
+    assert line["value"] == Decimal("4.5000")
+    assert line["points"] == Decimal("4.50")  # 5 x 4.5 / 5
+    with translation.override("zh-hans"):
+        assert str(rules.indicator_label("manager", "service_callback_attitude")) == (
+            "服务回访态度评分（1-5）")
