@@ -2,8 +2,9 @@
 
 Whole columns are parsed and checked with pandas; a file with any bad row imports nothing
 and reports every bad row. The good rows are COPYed into a temporary staging
-table and written with a few set-based statements; orders already present for a store and
-cycle are skipped, so importing the same file twice does not duplicate anything.
+table and written with a few set-based statements. An order is a store's order date: a date
+already present is skipped, so importing the same file twice does not duplicate anything; a
+second date in one cycle is imported as a supplementary order (补单).
 """
 
 import io
@@ -49,7 +50,10 @@ class ImportResult:
     lines_created: int = 0
     orders_skipped: int = 0
     skipped: list = field(default_factory=list)  # one entry per file row not imported
-    skipped_orders: list = field(default_factory=list)  # (customer_id, cycle, order_id)
+    skipped_orders: list = field(default_factory=list)  # (customer_id, order_date, order_id)
+    orders_supplementary: int = 0
+    supplementary: list = field(default_factory=list)  # one entry per row of a 补单
+    supplementary_orders: list = field(default_factory=list)  # (customer_id, date, order_id)
 
 
 def validate(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], int]:
@@ -111,19 +115,12 @@ def validate(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], int]:
     good = ~(bad_date | rows["customer_id"].isna())
     cycles = (dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")).dt.date
     rows["cycle_start"] = cycles
-    # One order per store per cycle: two order dates in one week cannot both be orders.
-    keyed = pd.DataFrame({"customer": rows["customer_id"], "cycle": cycles,
-                          "date": rows["order_date"]})[good]
-    dates_per_cycle = keyed.groupby(["customer", "cycle"])["date"].transform("nunique")
-    clash = pd.Series(False, index=frame.index)
-    clash.loc[dates_per_cycle.index] = dates_per_cycle > 1
-    flag(clash, "order_date", _("another order date of this store in the same order cycle"))
-
     # The same SKU twice in one order: refused, naming the row it repeats.
-    by_sku = pd.DataFrame({"customer": rows["customer_id"], "cycle": cycles,
+    # An order is one store's order date (a second date in a cycle is a supplementary order).
+    by_sku = pd.DataFrame({"customer": rows["customer_id"], "date": rows["order_date"],
                            "product": rows["product_id"], "row": row_numbers})[
-        good & ~clash & rows["product_id"].notna()]
-    first_row = by_sku.groupby(["customer", "cycle", "product"])["row"].transform("min")
+        good & rows["product_id"].notna()]
+    first_row = by_sku.groupby(["customer", "date", "product"])["row"].transform("min")
     repeated = pd.Series(False, index=frame.index)
     repeated.loc[first_row.index] = first_row != by_sku["row"]
     if repeated.any():
@@ -160,7 +157,7 @@ def import_orders(path: str | Path, *, file_name: str | None = None,
     rows["cartons"] = rows["cartons"].astype("int64")
     file_rows = pd.DataFrame({"row": rows.index.to_series() + 2,
                               "customer_id": rows["customer_id"],
-                              "cycle_start": rows["cycle_start"]})
+                              "order_date": rows["order_date"]})
     # The same SKU twice on one order is refused above; amounts are still summed exactly
     # as integer fen (the pattern checked above guarantees at most two decimals).
     parts = rows["amount"].str.split(".", n=1, expand=True)
@@ -176,31 +173,45 @@ def import_orders(path: str | Path, *, file_name: str | None = None,
     report("loading", 50)
     load_rows(rows, result=result, progress=report)
     result.skipped = _skipped_rows(file_rows, result.skipped_orders)
+    result.supplementary = _supplementary_rows(file_rows, result.supplementary_orders)
     report("done", 100)
     return result
 
 
+def _rows_of(file_rows: pd.DataFrame, orders: list, text: str) -> list[dict]:
+    """Every file row of the orders given as (customer_id, order_date, order_id)."""
+    if not orders:
+        return []
+    present = {(customer, day): order for customer, day, order in orders}
+    found = []
+    for row, customer, day in file_rows[["row", "customer_id", "order_date"]].itertuples(
+            index=False):
+        order = present.get((customer, day))
+        if order is not None:
+            found.append({"row": int(row), "column": "order_date",
+                          "reason": text % {"order": order, "date": day.isoformat()}})
+    return found
+
+
 def _skipped_rows(file_rows: pd.DataFrame, skipped_orders: list) -> list[dict]:
     """Every file row of an order that was not imported because the store already has an
-    order in that cycle, with the order it clashes with."""
-    if not skipped_orders:
-        return []
-    present = {(customer, cycle): order for customer, cycle, order in skipped_orders}
-    skipped = []
-    for row, customer, cycle in file_rows[["row", "customer_id", "cycle_start"]].itertuples(
-            index=False):
-        order = present.get((customer, cycle))
-        if order is not None:
-            skipped.append({"row": int(row), "column": "order_date", "reason": _(
-                "this store already has order #%(order)s in the order cycle of %(cycle)s; "
-                "the row was not imported") % {"order": order, "cycle": cycle.isoformat()}})
-    return skipped
+    order of that date, with that order."""
+    return _rows_of(file_rows, skipped_orders, _(
+        "this store already has order #%(order)s of %(date)s; the row was not imported"))
+
+
+def _supplementary_rows(file_rows: pd.DataFrame, orders: list) -> list[dict]:
+    """Every file row imported into a supplementary order (补单), with that order."""
+    return _rows_of(file_rows, orders, _(
+        "imported as supplementary order #%(order)s of %(date)s: the store already has an "
+        "order in this order cycle"))
 
 
 def load_rows(rows: pd.DataFrame, *, result: ImportResult | None = None,
               source: str = OrderSource.IMPORT, progress=None) -> ImportResult:
     """Write checked order lines (customer_id, cycle_start, order_date, product_id, cartons,
-    amount as text) as confirmed orders, skipping stores and cycles that have one."""
+    amount as text) as confirmed orders, one per store and order date, skipping dates the
+    store has an order of; a second order in a cycle is a supplementary order (补单)."""
     result = result or ImportResult(total_rows=len(rows))
     report = progress or (lambda stage, percent: None)
     with transaction.atomic():
@@ -225,47 +236,80 @@ def _load(rows: pd.DataFrame, result: ImportResult, report, source: str) -> None
     with connection.cursor() as cursor:
         # ON COMMIT DROP does not fire inside an enclosing transaction (tests, callers
         # that batch several imports), so the tables are also dropped explicitly.
-        cursor.execute("DROP TABLE IF EXISTS order_import_stage, order_import_new")
+        cursor.execute(
+            "DROP TABLE IF EXISTS order_import_stage, order_import_plan, order_import_new")
         cursor.execute(
             "CREATE TEMP TABLE order_import_stage (customer_id bigint, cycle_start date, "
             "order_date date, product_id bigint, cartons integer, amount numeric(14, 2)) "
             "ON COMMIT DROP")
         cursor.copy_expert("COPY order_import_stage FROM STDIN WITH (FORMAT csv)", buffer)
         report("loading", 65)
-        cursor.execute("CREATE TEMP TABLE order_import_new (id bigint, customer_id bigint, "
-                       "cycle_start date) ON COMMIT DROP")
+        live = "status IN ('draft', 'confirmed')"
+        # One order per store and order date. A date the store already has a live order of
+        # is skipped; of the new dates of a cycle, the earliest is the cycle's main order
+        # unless the cycle has one, the others are supplementary orders (补单).
         cursor.execute(
             f"""
+            CREATE TEMP TABLE order_import_plan ON COMMIT DROP AS
+            WITH dates AS (
+                SELECT DISTINCT customer_id, cycle_start, order_date FROM order_import_stage
+            ), present AS (
+                SELECT o.customer_id, o.order_date, min(o.id) AS id
+                FROM {order_table} o
+                JOIN (SELECT DISTINCT customer_id, order_date FROM dates) d
+                  USING (customer_id, order_date)
+                WHERE o.{live}
+                GROUP BY o.customer_id, o.order_date
+            )
+            SELECT d.customer_id, d.cycle_start, d.order_date, p.id AS existing_id,
+                p.id IS NULL
+                AND row_number() OVER (PARTITION BY d.customer_id, d.cycle_start, p.id IS NULL
+                                       ORDER BY d.order_date) = 1
+                AND NOT EXISTS (SELECT 1 FROM {order_table} m
+                                WHERE m.customer_id = d.customer_id
+                                  AND m.cycle_start = d.cycle_start AND m.{live}
+                                  AND NOT m.is_supplementary) AS is_main
+            FROM dates d LEFT JOIN present p USING (customer_id, order_date)
+            """
+        )
+        cursor.execute("CREATE TEMP TABLE order_import_new (id bigint, customer_id bigint, "
+                       "order_date date, is_supplementary boolean) ON COMMIT DROP")
+        insert = f"""
             WITH inserted AS (
                 INSERT INTO {order_table} (customer_id, cycle_start, order_date, status,
                     channel, source, created_at, updated_at, confirmed_at, cancel_reason,
-                    requested_cartons, granted_cartons, total_amount)
-                SELECT customer_id, cycle_start, min(order_date), %s, 'phone', %s, %s, %s, %s,
-                    '', sum(cartons), sum(cartons), sum(amount)
-                FROM order_import_stage GROUP BY customer_id, cycle_start
-                ON CONFLICT (customer_id, cycle_start) WHERE status IN ('draft', 'confirmed')
+                    requested_cartons, granted_cartons, total_amount, is_supplementary)
+                SELECT p.customer_id, p.cycle_start, p.order_date, %s, 'phone', %s, %s, %s,
+                    %s, '', sum(s.cartons), sum(s.cartons), sum(s.amount), {{supplementary}}
+                FROM order_import_plan p
+                JOIN order_import_stage s USING (customer_id, order_date)
+                WHERE p.existing_id IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM order_import_new n
+                                  WHERE n.customer_id = p.customer_id
+                                    AND n.order_date = p.order_date)
+                GROUP BY p.customer_id, p.cycle_start, p.order_date, p.is_main
+                ON CONFLICT (customer_id, cycle_start)
+                    WHERE {live} AND NOT is_supplementary
                 DO NOTHING
-                RETURNING id, customer_id, cycle_start
+                RETURNING id, customer_id, order_date, is_supplementary
             )
-            INSERT INTO order_import_new SELECT id, customer_id, cycle_start FROM inserted
-            """,
-            [OrderStatus.CONFIRMED, source, now, now, now],
-        )
-        result.orders_created = cursor.rowcount
-        cursor.execute("SELECT count(*) FROM (SELECT DISTINCT customer_id, cycle_start "
-                       "FROM order_import_stage) s")
-        result.orders_skipped = cursor.fetchone()[0] - result.orders_created
-        cursor.execute(
-            f"""
-            SELECT s.customer_id, s.cycle_start, o.id
-            FROM (SELECT DISTINCT customer_id, cycle_start FROM order_import_stage) s
-            JOIN {order_table} o ON o.customer_id = s.customer_id
-                AND o.cycle_start = s.cycle_start AND o.status IN ('draft', 'confirmed')
-            WHERE NOT EXISTS (SELECT 1 FROM order_import_new n WHERE n.id = o.id)
-            ORDER BY s.customer_id, s.cycle_start
+            INSERT INTO order_import_new SELECT * FROM inserted
             """
-        )
+        params = [OrderStatus.CONFIRMED, source, now, now, now]
+        cursor.execute(insert.format(supplementary="NOT p.is_main"), params)
+        # A main order taken meanwhile at the console: the dates that clashed with it are
+        # imported as supplementary orders, never dropped.
+        cursor.execute(insert.format(supplementary="true"), params)
+        cursor.execute("SELECT customer_id, order_date, id, is_supplementary "
+                       "FROM order_import_new ORDER BY customer_id, order_date")
+        created = cursor.fetchall()
+        result.orders_created = len(created)
+        result.supplementary_orders = [(c, d, i) for c, d, i, extra in created if extra]
+        result.orders_supplementary = len(result.supplementary_orders)
+        cursor.execute("SELECT customer_id, order_date, existing_id FROM order_import_plan "
+                       "WHERE existing_id IS NOT NULL ORDER BY customer_id, order_date")
         result.skipped_orders = cursor.fetchall()
+        result.orders_skipped = len(result.skipped_orders)
         report("loading", 80)
         cursor.execute(
             f"""
@@ -274,13 +318,13 @@ def _load(rows: pd.DataFrame, result: ImportResult, report, source: str) -> None
             SELECT n.id, s.product_id, s.cartons, s.cartons, round(s.amount / s.cartons, 2),
                 s.amount, ''
             FROM order_import_stage s
-            JOIN order_import_new n USING (customer_id, cycle_start)
+            JOIN order_import_new n USING (customer_id, order_date)
             """
         )
         result.lines_created = cursor.rowcount
         report("summing", 90)
         _purchases_recompute_sql(cursor)
-        cursor.execute("DROP TABLE order_import_stage, order_import_new")
+        cursor.execute("DROP TABLE order_import_stage, order_import_plan, order_import_new")
 
 
 def _purchases_recompute_sql(cursor) -> None:
@@ -400,6 +444,8 @@ def _order_import_claimed(job: OrderImport) -> OrderImport:
     job.lines_created = result.lines_created
     job.orders_skipped = result.orders_skipped
     job.skipped = result.skipped
+    job.orders_supplementary = result.orders_supplementary
+    job.supplementary = result.supplementary
     job.status = ImportStatus.FAILED if result.errors else ImportStatus.DONE
     job.stage = ""
     job.progress = 100

@@ -143,6 +143,9 @@ class Order(models.Model):
     granted_cartons = models.PositiveIntegerField(_("cartons granted"), default=0)
     total_amount = models.DecimalField(_("total amount (yuan)"), max_digits=14,
                                        decimal_places=2, default=Decimal("0"))
+    # A second order of the store in the same cycle (补单); the cycle's main order is the
+    # one live order with is_supplementary=False.
+    is_supplementary = models.BooleanField(_("supplementary order (补单)"), default=False)
 
     history = HistoricalRecords(excluded_fields=["updated_at"],
                                 verbose_name=_("historical order"))
@@ -154,7 +157,9 @@ class Order(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "cycle_start"],
-                condition=models.Q(status__in=["draft", "confirmed"]),
+                # One live main order per store and cycle; supplementary orders (补单)
+                # are not limited.
+                condition=models.Q(status__in=["draft", "confirmed"], is_supplementary=False),
                 name="one_live_order_per_store_and_cycle",
             ),
         ]
@@ -455,6 +460,10 @@ class OrderImport(models.Model):
     lines_created = models.PositiveIntegerField(_("lines created"), default=0)
     orders_skipped = models.PositiveIntegerField(_("orders already present"), default=0)
     skipped = models.JSONField(_("rows skipped"), default=list, blank=True)
+    orders_supplementary = models.PositiveIntegerField(_("supplementary orders created"),
+                                                       default=0)
+    supplementary = models.JSONField(_("rows imported as supplementary orders"),
+                                     default=list, blank=True)
 
     class Meta:
         verbose_name = _("order import")

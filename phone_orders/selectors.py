@@ -110,8 +110,10 @@ def customer_orders(*, user, customer: Customer, limit: int = 10) -> list[Order]
 
 
 def live_order(*, customer: Customer, cycle_start: date | None = None) -> Order | None:
+    """The cycle's main order (not a supplementary order, 补单)."""
     return (Order.objects.filter(customer=customer, cycle_start=cycle_start or current_cycle(),
-                                 status__in=[OrderStatus.DRAFT, OrderStatus.CONFIRMED])
+                                 status__in=[OrderStatus.DRAFT, OrderStatus.CONFIRMED],
+                                 is_supplementary=False)
             .select_related("taken_by").first())
 
 
@@ -128,7 +130,8 @@ def call_list(*, user, day: date | None = None) -> QuerySet[Customer]:
     latest_call = CallRecord.objects.filter(customer=OuterRef("pk"), call_date=day).order_by(
         "-ended_at", "-id")
     order = Order.objects.filter(customer=OuterRef("pk"), cycle_start=cycle,
-                                 status__in=[OrderStatus.DRAFT, OrderStatus.CONFIRMED])
+                                 status__in=[OrderStatus.DRAFT, OrderStatus.CONFIRMED],
+                                 is_supplementary=False)
     open_warning = ChurnWarning.objects.filter(
         customer=OuterRef("pk"), status__in=OPEN_WARNING_STATUSES).order_by("-score", "-id")
     return (

@@ -34,6 +34,7 @@ class OrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = ["id", "customer", "customer_code", "customer_name", "cycle_start",
+                  "is_supplementary",
                   "order_date", "status", "channel", "source", "taken_by", "created_at",
                   "confirmed_at", "cancelled_at", "cancel_reason", "requested_cartons",
                   "granted_cartons", "unmet_cartons", "total_amount", "lines"]

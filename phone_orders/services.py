@@ -179,7 +179,7 @@ def order_open(*, user, customer: Customer, channel: str | None = None,
     # Lock the store row so two clerks opening the same store get the same draft.
     Customer.objects.select_for_update().filter(pk=customer.pk).first()
     order = Order.objects.filter(customer=customer, cycle_start=cycle,
-                                 status__in=LIVE_ORDER_STATUSES).first()
+                                 status__in=LIVE_ORDER_STATUSES, is_supplementary=False).first()
     if order is not None:
         return order
     order = Order(customer=customer, cycle_start=cycle, order_date=day,
@@ -377,7 +377,7 @@ def order_create(*, user, customer: Customer, lines: list[LineRequest],
         raise BusinessError(_("Add at least one SKU."), field="lines")
     cycle = current_cycle()
     if Order.objects.filter(customer=customer, cycle_start=cycle,
-                            status__in=LIVE_ORDER_STATUSES).exists():
+                            status__in=LIVE_ORDER_STATUSES, is_supplementary=False).exists():
         raise BusinessError(_("This store already has an order this cycle; change that one."),
                             field="customer")
     order = order_open(user=user, customer=customer, channel=channel, source=source)
@@ -447,7 +447,7 @@ def console_repeat(*, user, customer: Customer, previous_id) -> Order:
 
 def _live_order(customer: Customer) -> Order | None:
     return Order.objects.filter(customer=customer, cycle_start=current_cycle(),
-                                status__in=LIVE_ORDER_STATUSES).first()
+                                status__in=LIVE_ORDER_STATUSES, is_supplementary=False).first()
 
 
 @transaction.atomic
@@ -529,7 +529,7 @@ def call_record(*, user, customer: Customer, outcome: str, started_at: datetime 
         raise BusinessError(_("Choose how the call ended."), field="outcome")
     now = timezone.now()
     order = Order.objects.filter(customer=customer, cycle_start=current_cycle(),
-                                 status=OrderStatus.CONFIRMED).first()
+                                 status=OrderStatus.CONFIRMED, is_supplementary=False).first()
     if outcome == CallOutcome.ORDERED and order is None:
         raise BusinessError(_("Confirm the order before closing the call as ordered."),
                             field="outcome")

@@ -32,14 +32,16 @@ def _call_list_url(request) -> str:
     return f"{url}?{urlencode({'status': status})}" if status else url
 
 
-def _rows_report(*, filename: str, refused=(), skipped=()) -> HttpResponse:
-    """Rows an import refused or skipped, and why, as a CSV file Excel opens in Chinese."""
+def _rows_report(*, filename: str, refused=(), skipped=(), supplementary=()) -> HttpResponse:
+    """Rows an import refused, skipped or imported as supplementary orders (补单), and why,
+    as a CSV file Excel opens in Chinese."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow([_("row"), _("outcome"), _("column"), _("reason")])
-    for outcome, rows in ((_("refused"), refused), (_("skipped"), skipped)):
+    for outcome, rows in ((_("refused"), refused), (_("skipped"), skipped),
+                          (_("supplementary"), supplementary)):
         for row in rows:
             writer.writerow([row["row"], outcome, row["column"], row["reason"]])
     return response
@@ -283,4 +285,4 @@ def import_detail_view(request, pk):
 def import_report_view(request, pk):
     job = selectors.order_import_get(user=request.user, pk=pk)
     return _rows_report(filename=f"order-import-{job.pk}.csv", refused=job.errors,
-                        skipped=job.skipped)
+                        skipped=job.skipped, supplementary=job.supplementary)

@@ -73,17 +73,6 @@ def test_a_file_with_bad_rows_imports_nothing_and_reports_every_bad_row(tmp_path
     ]
 
 
-def test_two_order_dates_of_one_store_in_one_cycle_are_bad_rows(tmp_path, store, sku):
-    path = _csv(tmp_path, (
-        f"{store.code},2026-03-03,{sku.code},3,652.50\n"
-        f"{store.code},2026-03-05,{sku.code},1,217.50\n"
-    ))
-    result = import_orders(path)
-    assert [(e["row"], e["column"]) for e in result.errors] == [(2, "order_date"),
-                                                                (3, "order_date")]
-    assert Order.objects.count() == 0
-
-
 def test_import_reads_excel(tmp_path, store, sku):
     workbook = Workbook()
     sheet = workbook.active

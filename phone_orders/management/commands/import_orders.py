@@ -27,10 +27,13 @@ class Command(BaseCommand):
                 self.stderr.write(f"row {error['row']}, {error['column']}: {error['reason']}")
             raise CommandError(f"{result.bad_rows} bad rows of {result.total_rows}; "
                                "nothing imported.")
+        for row in result.supplementary:
+            self.stdout.write(f"row {row['row']} supplementary: {row['reason']}")
         for skipped in result.skipped:
             self.stdout.write(f"row {skipped['row']} skipped: {skipped['reason']}")
         seconds = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(
             f"{result.total_rows} rows: {result.orders_created} orders and "
-            f"{result.lines_created} lines imported, {result.orders_skipped} orders already "
+            f"{result.lines_created} lines imported ({result.orders_supplementary} "
+            f"supplementary orders), {result.orders_skipped} orders already "
             f"present, in {seconds:.1f} s."))
