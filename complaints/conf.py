@@ -30,6 +30,12 @@ def satisfied_from() -> int:
 DEFAULT_RESOLUTION_DAYS = {"low": 10, "medium": 7, "high": 3, "critical": 1}
 
 
+def callback_window_days() -> int:
+    """Only visits and orders of the last days get a call-back: a call about an order of
+    last year helps nobody (and an import of history would flood the list)."""
+    return int(getattr(settings, "CRM_CALLBACK_WINDOW_DAYS", 7))
+
+
 def callback_share_percent() -> int:
     """The share (%) of finished visits and confirmed orders that get a service call-back."""
     return int(getattr(settings, "CRM_CALLBACK_SHARE_PERCENT", 10))

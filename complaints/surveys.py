@@ -8,6 +8,7 @@ with the finite population correction: 1.96 * sqrt(p(1-p)/n) * sqrt((N-n)/(N-1))
 """
 
 import math
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, connection, transaction
@@ -183,22 +184,25 @@ def callbacks_pick(*, share: int | None = None) -> int:
     from visits.models import Visit, VisitStatus
 
     share = conf.callback_share_percent() if share is None else share
+    since = timezone.localdate() - timedelta(days=conf.callback_window_days())
     table = Callback._meta.db_table
     added = 0
     pick = "(('x' || substr(md5(%s || s.id::text), 1, 8))::bit(32)::bigint %% 100) < %s"
     with connection.cursor() as cursor:
-        for subject, model, status, person, column in (
-                (CallbackSubject.VISIT, Visit, VisitStatus.DONE, "manager_id", "visit_id"),
+        # Recent ones only, and orders someone took (an imported order has nobody to rate).
+        for subject, model, status, person, column, recent in (
+                (CallbackSubject.VISIT, Visit, VisitStatus.DONE, "manager_id", "visit_id",
+                 "s.date >= %s"),
                 (CallbackSubject.ORDER, Order, OrderStatus.CONFIRMED, "taken_by_id",
-                 "order_id")):
+                 "order_id", "s.order_date >= %s AND s.taken_by_id IS NOT NULL")):
             cursor.execute(
                 f"""INSERT INTO {table} (subject, {column}, customer_id, served_by_id,
                                          created_at, remarks)
                     SELECT %s, s.id, s.customer_id, s.{person}, now(), ''
                     FROM {model._meta.db_table} s
-                    WHERE s.status = %s AND {pick}
+                    WHERE s.status = %s AND {recent} AND {pick}
                       AND NOT EXISTS (SELECT 1 FROM {table} c WHERE c.{column} = s.id)""",
-                [subject, status, f"{subject}:", share])
+                [subject, status, since, f"{subject}:", share])
             added += cursor.rowcount
     return added
 

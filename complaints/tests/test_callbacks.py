@@ -89,3 +89,20 @@ def test_callbacks_over_personas(personas, callback):
                                {"as_agreed": True, "attitude": 5}, format="json")
         assert response.status_code == answer[name], name
     assert api_as(personas["other_manager"]).get("/api/callbacks/").json()["count"] == 0
+
+
+def test_only_recent_work_someone_did_gets_a_call_back(store, manager, clerk):
+    """A call about last year's order helps nobody, and an imported history (nobody took
+    those orders) must not flood the clerks' list."""
+    today = timezone.localdate()
+    old = today - timezone.timedelta(days=30)
+    VisitFactory(customer=store, manager=manager, status=VisitStatus.DONE, date=old)
+    Order.objects.create(customer=store, cycle_start=old, order_date=old,
+                         status=OrderStatus.CONFIRMED, taken_by=clerk)
+    Order.objects.create(customer=store, cycle_start=today, order_date=today,
+                         status=OrderStatus.CONFIRMED, source="import")
+    recent = VisitFactory(customer=store, manager=manager, status=VisitStatus.DONE,
+                          date=today - timezone.timedelta(days=2))
+
+    assert surveys.callbacks_pick(share=100) == 1
+    assert Callback.objects.get().visit == recent

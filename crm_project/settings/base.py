@@ -279,6 +279,7 @@ CRM_COMPLAINT_HANDLER_LIMIT = env("CRM_COMPLAINT_HANDLER_LIMIT", default="500.00
 # Share (%) of finished visits and confirmed orders put on the service call-back list, and
 # the average survey score from which an answer counts as satisfied (complaints.surveys).
 CRM_CALLBACK_SHARE_PERCENT = env.int("CRM_CALLBACK_SHARE_PERCENT", default=10)
+CRM_CALLBACK_WINDOW_DAYS = env.int("CRM_CALLBACK_WINDOW_DAYS", default=7)
 CRM_SURVEY_SATISFIED_FROM = env.int("CRM_SURVEY_SATISFIED_FROM", default=4)
 CRM_COMPLAINT_ATTACHMENT_MAX_BYTES = env.int("CRM_COMPLAINT_ATTACHMENT_MAX_BYTES",
                                              default=5 * 1024 * 1024)
