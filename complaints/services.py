@@ -38,6 +38,7 @@ from .models import (
     StepKind,
 )
 from .selectors import OVERDUE, complaints_visible_to, handlers_visible_to
+from .surveys import store_satisfaction_refresh
 
 
 def attachment_check(upload) -> tuple[str, str]:
@@ -280,8 +281,6 @@ def complaint_call_back(*, complaint: Complaint, user, satisfaction,
     complaint.save(update_fields=["status", "satisfaction", "store_feedback", "reopen_count",
                                   "approved_by", "approved_at", "overdue_notified_at",
                                   "updated_at"])
-    from .surveys import store_satisfaction_refresh
-
     store_satisfaction_refresh(customer=complaint.customer)
     return complaint
 

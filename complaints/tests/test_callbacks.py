@@ -2,6 +2,7 @@
 on the clerk's list; answers recorded; scoped over the personas."""
 
 import hashlib
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -95,14 +96,14 @@ def test_only_recent_work_someone_did_gets_a_call_back(store, manager, clerk):
     """A call about last year's order helps nobody, and an imported history (nobody took
     those orders) must not flood the clerks' list."""
     today = timezone.localdate()
-    old = today - timezone.timedelta(days=30)
+    old = today - timedelta(days=30)
     VisitFactory(customer=store, manager=manager, status=VisitStatus.DONE, date=old)
     Order.objects.create(customer=store, cycle_start=old, order_date=old,
                          status=OrderStatus.CONFIRMED, taken_by=clerk)
     Order.objects.create(customer=store, cycle_start=today, order_date=today,
                          status=OrderStatus.CONFIRMED, source="import")
     recent = VisitFactory(customer=store, manager=manager, status=VisitStatus.DONE,
-                          date=today - timezone.timedelta(days=2))
+                          date=today - timedelta(days=2))
 
     assert surveys.callbacks_pick(share=100) == 1
     assert Callback.objects.get().visit == recent

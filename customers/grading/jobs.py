@@ -375,8 +375,8 @@ def _churn_scan_locked(*, as_of: date, settings_row) -> dict:
     with timer.stage("compute"):
         holding = churn_evaluate(frame, drops, as_of=as_of, settings_row=settings_row)
         by_reason = holding["reason"].value_counts().to_dict()
-        found = churn_merge(_without_quiet_dismissals(holding, as_of=as_of))
-        found, below = _found_by_risk(found, risks, frame, settings_row=settings_row)
+        found, below = _found_by_risk(churn_merge(holding), risks, frame,
+                                      settings_row=settings_row)
         found = _without_quiet_dismissals(found, as_of=as_of)
         to_resolve = _warnings_to_resolve(found, frame, below=below, risks=risks)
     with timer.stage("write"):
@@ -463,14 +463,14 @@ def _warnings_to_resolve(found: pd.DataFrame, frame: pd.DataFrame, *, below: dic
     for warning_id, customer_id, reason, evidence in open_rows:
         if customer_id in holding:
             continue
-        if reason == ChurnReason.HIGH_RISK:
-            # Warned for the model's risk alone: over once the risk is below the threshold
-            # (the store is no longer scored: it stopped being active, or has no history).
-            below[customer_id] = int(risk_of.get(customer_id, 0))
-        if customer_id in below:
+        # Warned for the model's risk alone: over once the risk is below the threshold
+        # (or no longer scored: the store stopped being active, or has no history).
+        risk = (int(risk_of.get(customer_id, 0)) if reason == ChurnReason.HIGH_RISK
+                else below.get(customer_id))
+        if risk is not None:
             to_resolve.append((warning_id, _(
                 "Resolved automatically: the churn risk is down to %(risk)s %%, below the "
-                "warning threshold.") % {"risk": below[customer_id]}))
+                "warning threshold.") % {"risk": risk}))
             continue
         resolution = _resolution(reason, current, customer_id, evidence)
         if resolution:
