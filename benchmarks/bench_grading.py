@@ -83,7 +83,7 @@ def build(stdout, *, stores: int, today: date) -> None:
                "phone", "address", "business_format", "network", "territory_id", "manager_id",
                "status", "order_weekday", "order_channel", "settlement_method",
                "delivery_method", "open_complaint_count", "created_at", "updated_at",
-               "last_order_date", "is_key_account", *empty]
+               "last_order_date", "is_key_account", "churn_reasons", *empty]
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM customers_customer")
         first_id = cursor.fetchone()[0] + 1
@@ -109,6 +109,7 @@ def build(stdout, *, stores: int, today: date) -> None:
             "settlement_method": "electronic", "delivery_method": "door",
             "open_complaint_count": 0, "created_at": "2025-01-01 00:00:00+08",
             "updated_at": "2025-01-01 00:00:00+08", "is_key_account": False,
+            "churn_reasons": "[]",
             "last_order_date": [(today - timedelta(days=int(d))).isoformat()
                                 for d in days_ago],
         })
@@ -190,13 +191,14 @@ def vacuum_between_runs() -> None:
 
 
 def grading_floor(as_of: date) -> float:
-    """Seconds of the grading maths alone: the job's SELECT (window average, rank and
-    cumulative share by window functions), aggregated in the server, nothing written, with
-    the memory the job gets."""
+    """Seconds of the grading maths alone: the job's SELECT (window average, rank,
+    cumulative share, grade and tier by window functions), aggregated in the server,
+    nothing written, with the session settings the job gets. Every output column is summed
+    so that the planner computes all of them (a column left out, such as the tier, would
+    be skipped and the floor would be the maths minus a part)."""
     from django.db import transaction
 
-    from crm_project.jobs import job_work_mem
-    from customers.grading.jobs import grades_select_sql
+    from customers.grading.jobs import grades_select_sql, grading_session
     from customers.grading.rules import grading_window
     from customers.models import GradingSettings
 
@@ -206,9 +208,16 @@ def grading_floor(as_of: date) -> float:
         settings_row=settings_row)
     started = time.perf_counter()
     with transaction.atomic(), _connection().cursor() as cursor:
-        job_work_mem()
-        cursor.execute(f"SELECT COUNT(*), SUM(rank), SUM(monthly_average), "
-                       f"COUNT(*) FILTER (WHERE grade = 'A') FROM ({sql}) graded", params)
+        grading_session()
+        cursor.execute(f"""SELECT COUNT(*), SUM(rank), SUM(monthly_average), SUM(tier),
+                                  SUM(cumulative_share), SUM(counted_months),
+                                  COUNT(*) FILTER (WHERE grade = 'A'),
+                                  COUNT(*) FILTER (WHERE old_grade IS DISTINCT FROM grade
+                                                      OR old_tier IS DISTINCT FROM tier
+                                                      OR old_monthly_average
+                                                         IS DISTINCT FROM monthly_average
+                                                      OR old_grade_as_of IS NULL)
+                           FROM ({sql}) graded""", params)
         cursor.fetchone()
     return time.perf_counter() - started
 

@@ -148,11 +148,16 @@ def grades_select_sql(*, window: list[date], settings_row: GradingSettings) -> t
                    row_number() OVER by_average AS rank,
                    SUM(average_fen) OVER by_average - average_fen AS before_fen,
                    SUM(average_fen) OVER () AS grand_total,
-                   rank() OVER (ORDER BY average_fen) AS ascending_rank,
+                   -- The ascending rank (1 + the stores below) from the same sort as the
+                   -- rank: the stores at or above this average, peers included, counted
+                   -- in descending order. A second sort, ascending, cost a second.
+                   COUNT(*) OVER () - COUNT(*) OVER at_or_above + 1 AS ascending_rank,
                    COUNT(*) OVER () AS stores
             FROM averaged
             WINDOW by_average AS (ORDER BY average_fen DESC, code COLLATE "C"
-                                  ROWS UNBOUNDED PRECEDING)
+                                  ROWS UNBOUNDED PRECEDING),
+                   at_or_above AS (ORDER BY average_fen DESC
+                                   RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
         )
         SELECT customer_id, ({grade})::char(1) AS grade, {tier} AS tier,
                (average_fen / 100.0)::numeric(14, 2) AS monthly_average, rank::integer,
@@ -168,9 +173,17 @@ def grades_select_sql(*, window: list[date], settings_row: GradingSettings) -> t
                  "active": CustomerStatus.ACTIVE, "window_index": window_index}
 
 
+def grading_session() -> None:
+    """The grading statement's memory for the rest of the transaction. More memory
+    (256 MB) keeps its sort off the disk but makes the planner hash the million stores'
+    purchases, which is slower here (8.2 s against 6.4 s at a million stores); JIT
+    compilation off saved nothing measurable."""
+    job_work_mem()
+
+
 def _grades_recompute_locked(*, as_of: date, settings_row: GradingSettings,
                              window: list[date], timer: StageTimer) -> dict:
-    job_work_mem()
+    grading_session()
     sql, params = grades_select_sql(window=window, settings_row=settings_row)
     with connection.cursor() as cursor, timer.stage("compute"):
         # ON COMMIT DROP does not fire inside an enclosing transaction (tests), hence the
