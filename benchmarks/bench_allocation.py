@@ -79,7 +79,7 @@ def built(stores: int) -> bool:
 
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE IF NOT EXISTS bench_marker (name text PRIMARY KEY, "
-                       "stores integer, built_at date)")
+                       "stores integer, built_on date)")
         cursor.execute("SELECT stores FROM bench_marker WHERE name = %s", [MARKER])
         row = cursor.fetchone()
     return bool(row) and row[0] == stores

@@ -8,8 +8,11 @@ at some week, fading for eight weeks before). The database reads are COPY of one
 
 --baseline also times the way before the stratified sample in the same run (400,000
 training rows, every eligible test row), for the ratio; it takes minutes at 1,000,000.
+Under `make bench` (run(stdout)), BENCH_CHURN_MODEL_STORES sets the stores and
+BENCH_CHURN_MODEL_BASELINE=0 skips the baseline.
 """
 
+import os
 import resource
 import sys
 import time
@@ -64,6 +67,13 @@ def main(stores: int, baseline: bool = False) -> None:
         seconds = time.perf_counter() - before
         print(f"  before (400,000 training rows, all test rows): {seconds:.1f} s, AUC "
               f"{old.metrics['auc']}; ratio {seconds / (trained - built):.1f}x")
+
+
+def run(stdout) -> None:
+    """`make bench`: the model at BENCH_CHURN_MODEL_STORES stores, with the baseline."""
+    stdout.flush()
+    main(int(os.environ.get("BENCH_CHURN_MODEL_STORES", "1000000")),
+         baseline=os.environ.get("BENCH_CHURN_MODEL_BASELINE", "1") != "0")
 
 
 if __name__ == "__main__":

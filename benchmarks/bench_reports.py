@@ -40,7 +40,7 @@ def built(stores: int, months: int) -> bool:
     with _cursor() as cursor:
         cursor.execute("CREATE TABLE IF NOT EXISTS bench_marker (name text PRIMARY KEY, "
                        "stores integer, built_on date)")
-        cursor.execute("SELECT stores, built_on FROM bench_marker WHERE name = %s", [MARKER])
+        cursor.execute("SELECT stores FROM bench_marker WHERE name = %s", [MARKER])
         row = cursor.fetchone()
         cursor.execute("SELECT count(*) FROM customers_customer WHERE code LIKE 'R%'")
         present = cursor.fetchone()[0]
@@ -99,7 +99,7 @@ def build(stdout, *, today: date) -> None:
                 business_hours, shop_sign, facility_type, standard_class, delivery_time,
                 operator_background, education, family, personality, temperament, needs,
                 sales_structure, lawful_operation, price_compliance, new_product_listing,
-                payment_terms, grade, owner_initials, is_key_account)
+                payment_terms, grade, owner_initials, is_key_account, churn_reasons)
             SELECT 'R' || lpad(i::text, 11, '0'), '报表店' || i, 'bbd',
                    'L' || lpad(i::text, 11, '0'), '张三', '', '报表路1号',
                    (ARRAY['convenience', 'tobacco_liquor', 'supermarket', 'grocery',
@@ -108,7 +108,7 @@ def build(stdout, *, today: date) -> None:
                    o.territory_id, o.manager_id, 'active', 1 + i %% 6, 'phone',
                    'electronic', 'door', 0, now(), now(),
                    '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '',
-                   'zs', false
+                   'zs', false, '[]'
             FROM generate_series(0, %s - 1) i
             JOIN rep_owner o ON o.slot = (i / 500)""", [STORES])
         cursor.execute("DROP TABLE rep_owner")
@@ -151,9 +151,9 @@ def _orders_of(cursor, month: date, *, last_day: date, stores_filter: str = "",
         WITH ins AS (
             INSERT INTO phone_orders_order (customer_id, cycle_start, order_date, status,
                 channel, source, created_at, updated_at, confirmed_at, cancel_reason,
-                requested_cartons, granted_cartons, total_amount)
+                requested_cartons, granted_cartons, total_amount, is_supplementary)
             SELECT c.id, {when} - extract(isodow FROM {when})::int + 1, {when}, 'confirmed',
-                   'phone', 'import', now(), now(), now(), '', 0, 0, 0
+                   'phone', 'import', now(), now(), now(), '', 0, 0, 0, false
             FROM customers_customer c
             WHERE c.code LIKE 'R%%' AND {where} {stores_filter}
             RETURNING id, customer_id)

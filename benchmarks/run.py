@@ -16,6 +16,7 @@ def main() -> int:
         return 2
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm_project.settings.local")
     os.environ.setdefault("DEBUG", "false")  # no query log eating memory
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # no access line per timed request
     import django
 
     django.setup()
