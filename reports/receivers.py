@@ -3,7 +3,9 @@ purchases change, the touched rows of the sales summary are rebuilt after commit
 
 from django.db import transaction
 
-from .services import WHOLE_MONTH_ABOVE
+# A change of more (store, month) pairs than this goes to the worker as whole months
+# rather than as a message listing every pair (an import of a province's year).
+PAIRS_IN_MESSAGE_MAX = 100_000
 
 
 def purchases_changed(sender, *, pairs, **kwargs) -> None:
@@ -11,7 +13,7 @@ def purchases_changed(sender, *, pairs, **kwargs) -> None:
 
     pairs = set(pairs)
     months = sorted({month.replace(day=1) for _customer_id, month in pairs})
-    if len(pairs) > WHOLE_MONTH_ABOVE * max(len(months), 1):
+    if len(pairs) > PAIRS_IN_MESSAGE_MAX:
         transaction.on_commit(lambda: refresh_sales_summary_task.delay(
             months=[month.isoformat() for month in months]))
         return

@@ -23,8 +23,9 @@ from phone_orders.models import Order, OrderLine, OrderStatus, Product
 from .models import RollupLevel, SalesDaily, SalesMonthly, SalesRollup, SalesSummaryMark
 
 LOCK_KEY = 4_401_101  # advisory lock: one writer of the summary at a time
-# Beyond this many stores in one change (an import), whole months are refreshed.
-WHOLE_MONTH_ABOVE = 2000
+# A month in which more than this share of its buying stores changed (an import, a night)
+# is refreshed whole; fewer stores are refreshed as a set, however many they are.
+WHOLE_MONTH_SHARE = 0.25
 
 
 def month_start(day: date) -> date:
@@ -404,8 +405,8 @@ def sales_summary_refresh_pairs(*, pairs: set[tuple[int, date]]) -> int:
     with connection.cursor() as cursor:
         _lock(cursor)
         for month, customer_ids in sorted(by_month.items()):
-            ids = None if len(customer_ids) > WHOLE_MONTH_ABOVE else sorted(customer_ids)
-            written += _refresh(cursor, [month], ids)
+            whole = _whole_month(cursor, month, len(customer_ids))
+            written += _refresh(cursor, [month], None if whole else sorted(customer_ids))
     return written
 
 
@@ -415,8 +416,6 @@ NIGHTLY = "nightly"
 # Changes are looked for from a while before the watermark: an order saved just before a
 # run but committed after it is still taken in by the next one.
 NIGHTLY_OVERLAP = timedelta(minutes=30)
-# A month with more changed stores than this share of its stores is refreshed whole.
-NIGHTLY_WHOLE_MONTH_SHARE = 0.25
 
 # The (month, store) pairs of the months whose rows may have changed since %(since)s:
 # orders saved since (confirmed, cancelled, imported: each save stamps updated_at), stores
@@ -448,6 +447,13 @@ def _month_stores(cursor, month: date) -> int:
     return cursor.fetchone()[0]
 
 
+def _whole_month(cursor, month: date, changed_stores: int) -> bool:
+    """Whether a change of this many stores is cheaper as the whole month: more than
+    WHOLE_MONTH_SHARE of the month's buying stores (any change of a month not summarised
+    yet)."""
+    return changed_stores > WHOLE_MONTH_SHARE * _month_stores(cursor, month)
+
+
 @transaction.atomic
 def sales_summary_nightly(*, months: list[date], stages=None) -> dict:
     """The nightly refresh of these months: the first run (no watermark yet) rebuilds
@@ -474,8 +480,7 @@ def sales_summary_nightly(*, months: list[date], stages=None) -> dict:
             done["stores"] = 0
             for month, days in sorted(by_month.items()):
                 customer_ids = sorted(set().union(*days.values()))
-                whole = len(customer_ids) > NIGHTLY_WHOLE_MONTH_SHARE * _month_stores(
-                    cursor, month)
+                whole = _whole_month(cursor, month, len(customer_ids))
                 done["rows"] += _refresh(cursor, [month], None if whole else customer_ids,
                                          by_days=days, stages=stages)
                 done["stores"] += len(customer_ids)

@@ -106,16 +106,56 @@ def test_import_and_month_rollover_keep_the_summary_equal_to_the_order_lines(
     assert _from_summary() == before
 
 
-def test_many_stores_in_one_import_refresh_whole_months(territory, sku, monkeypatch,
-                                                        django_capture_on_commit_callbacks):
-    monkeypatch.setattr(services, "WHOLE_MONTH_ABOVE", 2)
+def _refreshed_sets(monkeypatch) -> list:
+    """Record the store set of each refresh (None: the whole month)."""
+    calls = []
+    original = services._refresh
+
+    def spy(cursor, months, customer_ids, **kwargs):
+        calls.append(None if customer_ids is None else sorted(customer_ids))
+        return original(cursor, months, customer_ids, **kwargs)
+
+    monkeypatch.setattr(services, "_refresh", spy)
+    return calls
+
+
+def _import_september(stores, sku, day: int, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        load_rows(_rows(*[(s.pk, date(2026, 9, day), sku.pk, 2, "435.00") for s in stores]))
+
+
+def test_an_import_refreshes_its_stores_alone_up_to_a_quarter_of_the_month(
+        territory, sku, monkeypatch, django_capture_on_commit_callbacks):
+    # given: 8 stores bought in September (a month not summarised yet: refreshed whole)
+    stores = CustomerFactory.create_batch(8, territory=territory)
+    calls = _refreshed_sets(monkeypatch)
+    _import_september(stores, sku, 7, django_capture_on_commit_callbacks)
+    assert calls == [None]
+
+    # when: a later import touches 2 of them (a quarter), then another touches 3
+    _import_september(stores[:2], sku, 14, django_capture_on_commit_callbacks)
+    _import_september(stores[2:5], sku, 21, django_capture_on_commit_callbacks)
+
+    # then: the 2 stores alone (however many stores that is at scale), then the whole month
+    assert calls == [None, sorted(s.pk for s in stores[:2]), None]
+    assert _from_summary() == _from_lines()
+    assert SalesMonthly.objects.filter(month=date(2026, 9, 1)).count() == 8
+
+
+def test_an_import_of_very_many_pairs_goes_to_the_worker_as_whole_months(
+        territory, sku, monkeypatch, django_capture_on_commit_callbacks):
     from reports import receivers
 
-    monkeypatch.setattr(receivers, "WHOLE_MONTH_ABOVE", 2)
+    refreshed = []
+    original = services.sales_summary_refresh
+    monkeypatch.setattr(services, "sales_summary_refresh",
+                        lambda *, months, **kw: refreshed.append(months) or original(
+                            months=months, **kw))
+    monkeypatch.setattr(receivers, "PAIRS_IN_MESSAGE_MAX", 2)
     stores = CustomerFactory.create_batch(7, territory=territory)
-    with django_capture_on_commit_callbacks(execute=True):
-        load_rows(_rows(*[(s.pk, date(2026, 9, 7), sku.pk, 2, "435.00") for s in stores]))
+    _import_september(stores, sku, 7, django_capture_on_commit_callbacks)
 
+    assert refreshed == [[date(2026, 9, 1)]]
     assert _from_summary() == _from_lines()
     assert SalesMonthly.objects.count() == 7
 
