@@ -405,23 +405,34 @@ def _person(user) -> dict:
 
 def key_account_share(*, user, today: date) -> dict:
     """Key accounts' share of purchases this month (to date) and last month, in the user's
-    scope, from the monthly summary (SalesMonthly joined to the store's key-account badge,
-    never the order lines). The key accounts are today's confirmed ones."""
+    scope, from the summaries (never the order lines). The key accounts are today's
+    confirmed ones of the user's scope (a key account moved away this month or last is
+    left out of the months it was still filed here). The totals come from the rollup (a
+    manager's from their own per-store rows); the key accounts' purchases from their own
+    per-store rows alone, found through the stores' key-account index: at a million
+    stores a department's two months are 600,000 per-store rows, about 2 s to sum on every
+    morning page."""
     this_month, last_month = _month_start(today), _month_start(today, 1)
-    sums = {row["month"]: row for row in (
-        sales_visible_to(user).filter(month__in=[this_month, last_month])
-        .values("month").annotate(
-            total=Sum("amount"),
-            key=Sum("amount", filter=Q(customer__is_key_account=True)))
-        .order_by())}
+    months_wanted = [this_month, last_month]
+    if access.is_manager(user):
+        totals = sales_visible_to(user)
+    else:
+        totals = rollup_visible_to(user).filter(level=RollupLevel.PLACE)
+    total_by_month = dict(totals.filter(month__in=months_wanted).values("month")
+                          .annotate(total=Sum("amount")).values_list("month", "total")
+                          .order_by())
+    key_accounts = customers_visible_to(user).filter(is_key_account=True)
+    key_by_month = dict(sales_visible_to(user).filter(
+        month__in=months_wanted, customer_id__in=key_accounts.values("pk"))
+        .values("month").annotate(key=Sum("amount")).values_list("month", "key")
+        .order_by())
     months = []
-    for month in (this_month, last_month):
-        row = sums.get(month, {})
-        total, key = row.get("total") or Decimal("0"), row.get("key") or Decimal("0")
+    for month in months_wanted:
+        total = total_by_month.get(month) or Decimal("0")
+        key = key_by_month.get(month) or Decimal("0")
         months.append({"month": month, "amount": key, "total": total,
                        "share": share_percent(key, total)})
-    stores = customers_visible_to(user).filter(is_key_account=True).count()
-    return {"stores": stores, "this_month": months[0], "last_month": months[1]}
+    return {"stores": key_accounts.count(), "this_month": months[0], "last_month": months[1]}
 
 
 def morning_figures(*, user, today: date) -> dict:

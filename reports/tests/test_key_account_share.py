@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from conftest import api_as
 from customers.tests.factories import CustomerFactory
-from reports.models import SalesMonthly
+from reports import services
+from reports.models import SalesMonthly, SalesRollup
 from reports.selectors import _month_start, key_account_share
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,9 @@ def sales(store, other_store, far_territory):
     _sold(store, last, "250")
     _sold(other_store, last, "750")
     _sold(far_key, this, "5000")  # another department
+    # The rollup kept with the per-store rows, as the summary's refresh keeps it.
+    with connection.cursor() as cursor:
+        services._rollup_whole_months(cursor, services._params([this, last], None))
     return {"this": this, "last": last}
 
 
@@ -44,6 +48,10 @@ def test_share_is_scoped_and_read_from_the_summary(sales, supervisor, manager, o
     with CaptureQueriesContext(connection) as queries:
         share = key_account_share(user=supervisor, today=today)
     assert not any("phone_orders_orderline" in q["sql"] for q in queries.captured_queries)
+    # The totals come from the rollup: the per-store rows are read for key accounts only.
+    assert any(SalesRollup._meta.db_table in q["sql"] for q in queries.captured_queries)
+    assert all("is_key_account" in q["sql"] for q in queries.captured_queries
+               if f'FROM "{SalesMonthly._meta.db_table}"' in q["sql"])
     assert share["stores"] == 1
     assert share["this_month"]["share"] == Decimal("40.0")
     assert share["this_month"]["amount"] == Decimal("400")
