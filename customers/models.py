@@ -13,6 +13,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import ExtractDay, ExtractMonth
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -342,6 +343,12 @@ class Customer(models.Model):
             # morning view's key-account share).
             models.Index(fields=["territory", "id"], condition=Q(is_key_account=True),
                          name="customer_key_accounts"),
+            # The care reminders' window of birthdays and anniversaries (month and day),
+            # looked up instead of read off every store of the scope on each home page.
+            models.Index(ExtractMonth("birthday"), ExtractDay("birthday"),
+                         name="customer_birthday_month_day"),
+            models.Index(ExtractMonth("anniversary"), ExtractDay("anniversary"),
+                         name="customer_anniversary_month_day"),
         ]
 
     def __str__(self) -> str:
