@@ -4,7 +4,8 @@ report call timed over many requests against the same query answered from order 
 Builds once (cached; a marker table says so) BENCH_REPORT_STORES stores (default
 1,000,000) in 10 departments, one territory per 5,000 stores and ten managers per
 territory, with BENCH_REPORT_MONTHS months (default 12) of confirmed orders (one a month
-per store, 3 lines of 40 SKUs in 20 brands), all in set-wise SQL.
+per store, 3 lines of 40 SKUs in 20 brands), all in set-wise SQL; one store in 50 a key
+account, two in five with a birthday on file.
 """
 
 import os
@@ -99,7 +100,8 @@ def build(stdout, *, today: date) -> None:
                 business_hours, shop_sign, facility_type, standard_class, delivery_time,
                 operator_background, education, family, personality, temperament, needs,
                 sales_structure, lawful_operation, price_compliance, new_product_listing,
-                payment_terms, grade, owner_initials, is_key_account, churn_reasons)
+                payment_terms, grade, owner_initials, is_key_account, churn_reasons,
+                birthday)
             SELECT 'R' || lpad(i::text, 11, '0'), '报表店' || i, 'bbd',
                    'L' || lpad(i::text, 11, '0'), '张三', '', '报表路1号',
                    (ARRAY['convenience', 'tobacco_liquor', 'supermarket', 'grocery',
@@ -108,7 +110,8 @@ def build(stdout, *, today: date) -> None:
                    o.territory_id, o.manager_id, 'active', 1 + i %% 6, 'phone',
                    'electronic', 'door', 0, now(), now(),
                    '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '',
-                   'zs', false, '[]'
+                   'zs', i %% 50 = 0, '[]',
+                   CASE WHEN i %% 5 < 2 THEN date '1960-01-01' + i %% 15000 END
             FROM generate_series(0, %s - 1) i
             JOIN rep_owner o ON o.slot = (i / 500)""", [STORES])
         cursor.execute("DROP TABLE rep_owner")
@@ -447,7 +450,9 @@ def run(stdout) -> None:
                {"group_by": "territory"}, None),
               ("grade changes, admin", admin, "/api/reports/grade-changes/", {}, None),
               ("morning API, supervisor", supervisor, "/api/reports/morning/", {}, None),
-              ("morning page (home), supervisor", supervisor, "/", {}, None)]
+              ("morning page (home), supervisor", supervisor, "/", {}, None),
+              ("morning API, admin", admin, "/api/reports/morning/", {}, None),
+              ("morning page (home), admin", admin, "/", {}, None)]
     clients = {}
     worst = 0.0
     for label, user, path, params, raw_group in calls:

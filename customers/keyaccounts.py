@@ -22,6 +22,7 @@ from .models import (
     Rating,
 )
 from .selectors import customers_visible_to
+from .signals import key_account_changed
 
 
 def key_account_settings() -> KeyAccountSettings:
@@ -115,5 +116,7 @@ def key_account_decide(*, key_account: KeyAccount, user, confirm: bool) -> KeyAc
     key_account.decided_by = user
     key_account.decided_at = timezone.now()
     key_account.save(update_fields=["status", "decided_by", "decided_at"])
-    Customer.objects.filter(pk=key_account.customer_id).update(is_key_account=confirm)
+    if Customer.objects.filter(pk=key_account.customer_id).exclude(
+            is_key_account=confirm).update(is_key_account=confirm):
+        key_account_changed.send(sender=Customer, customer_id=key_account.customer_id)
     return key_account

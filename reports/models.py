@@ -42,6 +42,9 @@ class SalesMonthly(models.Model):
     amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2,
                                  default=Decimal("0"))
     orders = models.IntegerField(_("orders"), default=0)
+    # Whether the store is a key account now (not at the month's end): the summary follows
+    # every confirmed or dropped key account (reports.services.sales_summary_key_account).
+    key_account = models.BooleanField(_("key account"), default=False)
 
     class Meta:
         verbose_name = _("monthly sales")
@@ -79,6 +82,7 @@ class RollupLevel(models.IntegerChoices):
     PLACE_BRAND = 7, _("territory and brand")
     PLACE_BAND = 8, _("territory and price band")
     PLACE_MANAGER = 9, _("territory and manager")
+    KEY_ACCOUNTS = 10, _("key accounts")  # like PLACE, of today's key accounts alone
 
 
 class _OwnerSums(models.Model):

@@ -1,5 +1,6 @@
 """Reports listens to the apps below it (they never name reports): when confirmed
-purchases change, the touched rows of the sales summary are rebuilt after commit."""
+purchases change, the touched rows of the sales summary are rebuilt after commit; when a
+store becomes or stops being a key account, its rows follow in the same transaction."""
 
 from django.db import transaction
 
@@ -19,3 +20,9 @@ def purchases_changed(sender, *, pairs, **kwargs) -> None:
         return
     payload = [[customer_id, month.isoformat()] for customer_id, month in sorted(pairs)]
     transaction.on_commit(lambda: refresh_sales_summary_pairs_task.delay(pairs=payload))
+
+
+def key_account_changed(sender, *, customer_id, **kwargs) -> None:
+    from .services import sales_summary_key_account
+
+    sales_summary_key_account(customer_id=customer_id)

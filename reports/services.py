@@ -62,7 +62,7 @@ SELECT k.month, c.id AS customer_id,
        coalesce(h.territory_id, c.territory_id) AS territory_id,
        CASE WHEN h.id IS NULL THEN c.manager_id ELSE h.manager_id END AS manager_id,
        coalesce(h.business_format, c.business_format) AS business_format,
-       coalesce(h.network, c.network) AS network
+       coalesce(h.network, c.network) AS network, c.is_key_account AS key_account
 FROM (SELECT DISTINCT month, customer_id FROM sales_sold) k
 JOIN {customer} c ON c.id = k.customer_id
 LEFT JOIN LATERAL (
@@ -75,10 +75,12 @@ LEFT JOIN LATERAL (
 ) h ON true
 """
 _SUMMARY_COLUMNS = ("month, customer_id, department_id, territory_id, manager_id, "
-                    "business_format, network, brand, price_band, cartons, amount, orders")
+                    "business_format, network, brand, price_band, cartons, amount, orders, "
+                    "key_account")
 _NEW_ROWS_SQL = """
 SELECT s.month, s.customer_id, t.department_id, w.territory_id, w.manager_id,
-       w.business_format, w.network, s.brand, s.price_band, s.cartons, s.amount, s.orders
+       w.business_format, w.network, s.brand, s.price_band, s.cartons, s.amount, s.orders,
+       w.key_account
 FROM sales_sold s
 JOIN sales_owner w USING (month, customer_id)
 LEFT JOIN {territory} t ON t.id = w.territory_id
@@ -96,13 +98,13 @@ ON CONFLICT (month, customer_id, brand, price_band) DO UPDATE SET
     department_id = excluded.department_id, territory_id = excluded.territory_id,
     manager_id = excluded.manager_id, business_format = excluded.business_format,
     network = excluded.network, cartons = excluded.cartons, amount = excluded.amount,
-    orders = excluded.orders
+    orders = excluded.orders, key_account = excluded.key_account
 WHERE ({summary}.department_id, {summary}.territory_id, {summary}.manager_id,
        {summary}.business_format, {summary}.network, {summary}.cartons, {summary}.amount,
-       {summary}.orders)
+       {summary}.orders, {summary}.key_account)
     IS DISTINCT FROM (excluded.department_id, excluded.territory_id, excluded.manager_id,
        excluded.business_format, excluded.network, excluded.cartons, excluded.amount,
-       excluded.orders)
+       excluded.orders, excluded.key_account)
 """
 
 
@@ -140,20 +142,22 @@ _ROLLUP_KEY = ("level", "month", "department_id", "territory_id", "manager_id",
                "business_format", "network", "brand", "price_band")
 _PLACE = "month, department_id, territory_id"
 # Each level's columns besides the place, and its GROUPING(manager_id, business_format,
-# network, brand, price_band): a bit set for each column summed over.
+# network, brand, price_band, key_account): a bit set for each column summed over. The
+# key-account level keeps only the key accounts' group (HAVING below).
 _LEVELS = {
-    RollupLevel.OWNER: ("manager_id, business_format, network", 0b00011),
-    RollupLevel.BRAND: ("business_format, network, brand", 0b10001),
-    RollupLevel.PRICE_BAND: ("business_format, network, price_band", 0b10010),
-    RollupLevel.BRAND_BAND: ("business_format, network, brand, price_band", 0b10000),
-    RollupLevel.PLACE: ("", 0b11111),
-    RollupLevel.PLACE_FORMAT: ("business_format", 0b10111),
-    RollupLevel.PLACE_NETWORK: ("network", 0b11011),
-    RollupLevel.PLACE_BRAND: ("brand", 0b11101),
-    RollupLevel.PLACE_BAND: ("price_band", 0b11110),
-    RollupLevel.PLACE_MANAGER: ("manager_id", 0b01111),
+    RollupLevel.OWNER: ("manager_id, business_format, network", 0b000111),
+    RollupLevel.BRAND: ("business_format, network, brand", 0b100011),
+    RollupLevel.PRICE_BAND: ("business_format, network, price_band", 0b100101),
+    RollupLevel.BRAND_BAND: ("business_format, network, brand, price_band", 0b100001),
+    RollupLevel.PLACE: ("", 0b111111),
+    RollupLevel.PLACE_FORMAT: ("business_format", 0b101111),
+    RollupLevel.PLACE_NETWORK: ("network", 0b110111),
+    RollupLevel.PLACE_BRAND: ("brand", 0b111011),
+    RollupLevel.PLACE_BAND: ("price_band", 0b111101),
+    RollupLevel.PLACE_MANAGER: ("manager_id", 0b011111),
+    RollupLevel.KEY_ACCOUNTS: ("key_account", 0b111110),
 }
-_GROUPING = "GROUPING(manager_id, business_format, network, brand, price_band)"
+_GROUPING = "GROUPING(manager_id, business_format, network, brand, price_band, key_account)"
 _LEVEL_SQL = "CASE {grouping} {cases} END".format(
     grouping=_GROUPING, cases=" ".join(f"WHEN {bits} THEN {int(level)}"
                                        for level, (_columns, bits) in _LEVELS.items()))
@@ -174,6 +178,7 @@ SELECT {_LEVEL_SQL} AS level, {_PLACE}, {_kept("manager_id", "NULL")},
 FROM {SalesMonthly._meta.db_table}
 WHERE month = ANY(%(months)s) {{customer_filter}}
 GROUP BY GROUPING SETS ({_SETS})
+HAVING GROUPING(key_account) = 1 OR key_account
 """
 _ROLLUP_COLUMNS = ", ".join((*_ROLLUP_KEY, "cartons", "amount", "stores"))
 
@@ -408,6 +413,35 @@ def sales_summary_refresh_pairs(*, pairs: set[tuple[int, date]]) -> int:
             whole = _whole_month(cursor, month, len(customer_ids))
             written += _refresh(cursor, [month], None if whole else sorted(customer_ids))
     return written
+
+
+@transaction.atomic
+def sales_summary_key_account(*, customer_id: int) -> int:
+    """A store confirmed or dropped as a key account: its rows of every summarised month
+    take its flag now, and the rollup's key-account level follows (its contribution taken
+    away and added back). Returns the per-store rows changed."""
+    table = SalesMonthly._meta.db_table
+    with connection.cursor() as cursor:
+        _lock(cursor)
+        cursor.execute(f"SELECT DISTINCT month FROM {SalesRollup._meta.db_table} "
+                       "WHERE level = %s", [int(RollupLevel.PLACE)])
+        months = sorted(row[0] for row in cursor.fetchall())
+        if not months:
+            return 0
+        params = _params(months, [customer_id])
+        cursor.execute(f"CREATE TEMP TABLE rollup_delta ON COMMIT DROP AS SELECT "
+                       f"{_ROLLUP_COLUMNS} FROM {SalesRollup._meta.db_table} WITH NO DATA")
+        _rollup_delta(cursor, params, -1)
+        cursor.execute(f"""
+            UPDATE {table} m SET key_account = c.is_key_account
+            FROM {Customer._meta.db_table} c
+            WHERE c.id = m.customer_id AND m.month = ANY(%(months)s)
+              AND m.customer_id = ANY(%(customers)s)
+              AND m.key_account IS DISTINCT FROM c.is_key_account""", params)
+        changed = cursor.rowcount
+        _rollup_delta(cursor, params, 1)
+        _rollup_apply_delta(cursor, params)
+    return changed
 
 
 # --- The nightly run: only what changed since the last one ----------------------------

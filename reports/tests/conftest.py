@@ -29,7 +29,7 @@ def mixed_sales(store, other_store, far_territory, sku,  # noqa: F811
                          price_band=2)
     far_store = CustomerFactory(territory=far_territory, network="rural")
     twin = CustomerFactory(territory=store.territory, manager=store.manager,
-                           business_format="supermarket")
+                           business_format="supermarket", is_key_account=True)
     with django_capture_on_commit_callbacks(execute=True):
         load_rows(_rows((store.pk, date(2026, 9, 8), sku.pk, 2, "435.00"),
                         (store.pk, date(2026, 9, 9), cheap.pk, 1, "45.00"),

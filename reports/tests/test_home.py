@@ -3,22 +3,50 @@ from decimal import Decimal
 
 import pytest
 
-from customers.models import MonthlyPurchase
+from reports.models import SalesMonthly
 from reports.selectors import home_figures
 
 pytestmark = pytest.mark.django_db
 
 
+def _sold(store, month, amount, *, manager=None):
+    SalesMonthly.objects.create(
+        month=month, customer=store, department=store.territory.department,
+        territory=store.territory, manager=manager or store.manager, brand="芙蓉王",
+        price_band=1, amount=Decimal(amount), cartons=12, orders=4)
+
+
 def test_home_figures_count_only_the_users_stores(manager, store, other_store):
-    MonthlyPurchase.objects.create(customer=store, month=date(2026, 10, 1),
-                                   amount=Decimal("1234.50"), cartons=12, orders=4)
-    MonthlyPurchase.objects.create(customer=other_store, month=date(2026, 10, 1),
-                                   amount=Decimal("999.00"), cartons=9, orders=3)
+    _sold(store, date(2026, 10, 1), "1234.50")
+    _sold(other_store, date(2026, 10, 1), "999.00")
+    _sold(store, date(2026, 9, 1), "500.00", manager=other_store.manager)  # held by another
     figures = home_figures(user=manager, today=date(2026, 11, 23))
     assert figures["total"] == 1
     assert figures["last_month_amount"] == Decimal("1234.50")
-    assert [row["amount"] for row in figures["series"]][-1] == Decimal("1234.50")
+    assert [row["amount"] for row in figures["series"]][-2:] == [0, Decimal("1234.50")]
     assert figures["ordering_today"] == 0  # store orders on Tuesday, the 23rd is a Monday
+
+
+def test_home_trend_above_a_manager_is_read_from_the_rollup(supervisor, admin_user, store,
+                                                           other_store, far_territory):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from customers.tests.factories import CustomerFactory
+    from reports import services
+
+    _sold(store, date(2026, 10, 1), "1234.50")
+    _sold(other_store, date(2026, 10, 1), "999.00")
+    _sold(CustomerFactory(territory=far_territory), date(2026, 10, 1), "5000.00")
+    with connection.cursor() as cursor:
+        services._rollup_whole_months(cursor, services._params([date(2026, 10, 1)], None))
+    with CaptureQueriesContext(connection) as queries:
+        figures = home_figures(user=supervisor, today=date(2026, 11, 23))
+    assert figures["last_month_amount"] == Decimal("2233.50")
+    assert not any(SalesMonthly._meta.db_table in q["sql"] or "monthlypurchase" in q["sql"]
+                   for q in queries.captured_queries)
+    assert home_figures(user=admin_user, today=date(2026, 11, 23))["last_month_amount"] == \
+        Decimal("7233.50")
 
 
 def test_home_page_renders_for_every_role(client, personas, store):
