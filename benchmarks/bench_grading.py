@@ -177,6 +177,13 @@ def reset_results() -> None:
     with _connection().cursor() as cursor:
         cursor.execute("TRUNCATE customers_churnwarning, customers_gradechange, "
                        "customers_gradesnapshot, customers_jobrun CASCADE")
+        # No month graded yet: without its partitions, as on a new database.
+        cursor.execute("""SELECT c.relname FROM pg_inherits i
+            JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'customers_gradesnapshot'::regclass
+              AND c.relname <> 'customers_gradesnapshot_default'""")
+        for (partition,) in cursor.fetchall():
+            cursor.execute(f"DROP TABLE {partition}")
         cursor.execute("UPDATE customers_customer SET grade = '', tier = NULL, "
                        "monthly_average = NULL, grade_as_of = NULL WHERE grade <> ''")
     vacuum_between_runs()

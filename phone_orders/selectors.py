@@ -23,7 +23,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.access import Ability, can, require
-from customers.models import OPEN_WARNING_STATUSES, ChurnWarning, Customer, CustomerStatus, Role
+from customers.models import (
+    OPEN_WARNING_STATUSES,
+    ChurnWarning,
+    Customer,
+    CustomerStatus,
+    Role,
+    User,
+)
 from customers.selectors import customer_get, customers_visible_to, users_overseen_by
 
 from .allocations import quota_notes
@@ -157,6 +164,25 @@ def call_list(*, user, day: date | None = None) -> QuerySet[Customer]:
         )
         .order_by("territory__code", "code")
     )
+
+
+def call_list_sizes(*, clerks, day: date) -> dict[int, int]:
+    """How many stores each clerk's call list of `day` holds (what call_list(...).count()
+    says for each), counted per territory in one query instead of one per clerk: a
+    province's morning view lists a few hundred clerks."""
+    territories: dict[int, list[int]] = {clerk.pk: [] for clerk in clerks}
+    for user_id, territory_id in User.territories.through.objects.filter(
+            user_id__in=list(territories)).values_list("user_id", "territory_id"):
+        territories[user_id].append(territory_id)
+    wanted = {pk for pks in territories.values() for pk in pks}
+    per_territory = dict(
+        Customer.objects.filter(territory_id__in=wanted, status=CustomerStatus.ACTIVE,
+                                order_weekday=day.isoweekday())
+        .values("territory_id").annotate(stores=Count("pk")).values_list("territory_id",
+                                                                         "stores")
+        .order_by())
+    return {clerk: sum(per_territory.get(pk, 0) for pk in pks)
+            for clerk, pks in territories.items()}
 
 
 def call_status(customer) -> str:

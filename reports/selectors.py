@@ -44,7 +44,7 @@ from phone_orders.models import (
     PriceBand,
     Product,
 )
-from phone_orders.selectors import call_list, clerks_visible_to
+from phone_orders.selectors import call_list_sizes, clerks_visible_to
 from phone_orders.services import cycle_start_for
 from visits.selectors import plan_vs_actual, stats_managers
 
@@ -447,9 +447,10 @@ def morning_figures(*, user, today: date) -> dict:
     called = dict(CallRecord.objects.filter(clerk__in=clerks, call_date=today)
                   .values("clerk_id").annotate(stores=Count("customer", distinct=True))
                   .values_list("clerk_id", "stores"))
+    to_call = call_list_sizes(clerks=clerks, day=today)
     ordering = [{
         "clerk": _person(clerk),
-        "to_call": call_list(user=clerk, day=today).count(),
+        "to_call": to_call[clerk.pk],
         "called": called.get(clerk.pk, 0),
         **{outcome: calls[clerk.pk].get(outcome, 0) for outcome in
            (CallOutcome.ORDERED, CallOutcome.NO_ANSWER, CallOutcome.CALL_BACK)},

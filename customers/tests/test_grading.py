@@ -21,6 +21,7 @@ from customers.models import (
     GradeSnapshot,
     JobRun,
     JobStatus,
+    MonthlyPurchase,
 )
 from customers.tests.factories import CustomerFactory
 from customers.tests.grading_factories import MonthlyPurchaseFactory
@@ -292,3 +293,45 @@ def test_snapshots_have_no_database_constraint_but_go_with_a_deleted_store(db, t
     assert not [name for name, spec in constraints.items() if spec["foreign_key"]]
     store.delete()
     assert not GradeSnapshot.objects.exists()
+
+
+def _partition_of(month: datetime.date) -> str | None:
+    """The partition holding the month's snapshots, by where its rows are stored."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT tableoid::regclass::text FROM "
+                       f"{GradeSnapshot._meta.db_table} WHERE month = %s", [month])
+        names = [row[0] for row in cursor.fetchall()]
+    assert len(names) <= 1, names
+    return names[0] if names else None
+
+
+def test_each_months_first_run_writes_a_partition_of_its_own(db, territory):
+    """A month's first run fills a new table and attaches it as the month's partition; a
+    rerun updates it in place; a month written through the ORM stays in the default one."""
+    store = store_buying("1000", code="440100000001", territory=territory)
+    store_buying("5000", code="440100000002", territory=territory)
+    orm_month = datetime.date(2026, 6, 1)
+    GradeSnapshot.objects.create(customer=store, month=orm_month, as_of=orm_month, grade="B",
+                                 monthly_average=Decimal("10"), rank=1,
+                                 cumulative_share=Decimal("0"), window_months=3,
+                                 counted_months=3, method="cumulative_share")
+
+    october = recompute_grades(as_of=datetime.date(2026, 10, 20))
+    november = recompute_grades(as_of=AS_OF)
+    MonthlyPurchase.objects.filter(customer=store, month=datetime.date(2026, 10, 1)).update(
+        amount=Decimal("90000"))
+    rerun = recompute_grades(as_of=AS_OF)
+
+    assert _partition_of(datetime.date(2026, 10, 1)) == "customers_gradesnapshot_p202610"
+    assert _partition_of(datetime.date(2026, 11, 1)) == "customers_gradesnapshot_p202611"
+    assert _partition_of(orm_month) == "customers_gradesnapshot_default"
+    assert "snapshot_attach" in october.details["seconds"]
+    assert "snapshot_attach" in november.details["seconds"]
+    assert "snapshot_attach" not in rerun.details["seconds"]
+    assert rerun.details["snapshots_written"] == 2  # both ranks moved
+    # Read through the parent as one table: keys, ordering, the store's history.
+    assert GradeSnapshot.objects.filter(customer=store).count() == 3
+    assert GradeSnapshot.objects.get(customer=store, month=datetime.date(2026, 11, 1)).grade == "A"
+    assert len(set(GradeSnapshot.objects.values_list("pk", flat=True))) == 5
+    store.delete()
+    assert GradeSnapshot.objects.count() == 2

@@ -92,3 +92,32 @@ def test_each_call_list_row_shows_grade_risk_last_order_and_call_back(client, cl
     assert (row.grade, row.call_risk, row.last_order_date, row.last_order_cartons) == (
         "A", 70, order.order_date, 3)
     assert "3 cartons" in response.content.decode()
+
+
+def test_call_list_sizes_count_what_each_clerks_call_list_holds(
+        clerk, territory, other_territory, far_territory, department):
+    """The morning view counts every clerk's call list in two queries; each count is the
+    call list's own (active stores of the clerk's territories ordering that weekday)."""
+    from datetime import date
+
+    from customers.models import CustomerStatus, Role
+    from customers.tests.factories import UserFactory
+    from phone_orders.selectors import call_list, call_list_sizes
+
+    monday = date(2026, 11, 23)
+    both = UserFactory(username="clerk_both", role=Role.CLERK, department=department,
+                       territories=[territory, other_territory])
+    idle = UserFactory(username="clerk_idle", role=Role.CLERK, department=department)
+    for place, weekday, status in [(territory, 1, CustomerStatus.ACTIVE),
+                                   (territory, 1, CustomerStatus.ACTIVE),
+                                   (territory, 1, CustomerStatus.SUSPENDED),
+                                   (territory, 2, CustomerStatus.ACTIVE),
+                                   (other_territory, 1, CustomerStatus.ACTIVE),
+                                   (far_territory, 1, CustomerStatus.ACTIVE)]:
+        CustomerFactory(territory=place, order_weekday=weekday, status=status)
+
+    sizes = call_list_sizes(clerks=[clerk, both, idle], day=monday)
+
+    assert sizes == {clerk.pk: 2, both.pk: 3, idle.pk: 0}
+    assert sizes == {user.pk: call_list(user=user, day=monday).count()
+                     for user in (clerk, both, idle)}

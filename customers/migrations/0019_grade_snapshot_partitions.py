@@ -1,0 +1,115 @@
+"""Grade snapshots partitioned by month.
+
+A grading run's first pass over a month writes a million snapshots: into the one table
+with its three indexes that cost 5-7 s at a million stores, every (customer, month) entry
+landing on another page of the index. Each month now has its own partition, which the job
+fills while it has no index and indexes once, sorted, before attaching it
+(customers.grading.jobs). The model does not change: the same columns, the same unique
+(customer, month) and (month, grade) index, reached through the parent table. Rows of a
+month without a partition of its own (written through the ORM) land in the default one.
+The primary key becomes (id, month), since a partitioned table's unique keys must hold its
+partition key; ids stay unique, drawn from one sequence.
+"""
+
+from datetime import date
+
+from django.db import migrations
+
+TABLE = "customers_gradesnapshot"
+OLD = "customers_gradesnapshot_unpartitioned"
+COLUMNS = ("id, month, as_of, grade, tier, monthly_average, rank, cumulative_share, "
+           "window_months, counted_months, method, customer_id")
+CHECKS = """
+    CONSTRAINT customers_gradesnapshot_tier_check CHECK (tier >= 0),
+    CONSTRAINT customers_gradesnapshot_rank_check CHECK (rank >= 0),
+    CONSTRAINT customers_gradesnapshot_window_months_check CHECK (window_months >= 0),
+    CONSTRAINT customers_gradesnapshot_counted_months_check CHECK (counted_months >= 0),
+    CONSTRAINT grade_snapshot_first_day CHECK (EXTRACT(day FROM month) = 1)"""
+COLUMN_TYPES = """
+    month date NOT NULL, as_of date NOT NULL, grade varchar(1) NOT NULL, tier smallint,
+    monthly_average numeric(14, 2) NOT NULL, rank integer NOT NULL,
+    cumulative_share numeric(7, 4) NOT NULL, window_months smallint NOT NULL,
+    counted_months smallint NOT NULL, method varchar(20) NOT NULL, customer_id bigint NOT NULL"""
+
+
+def partition_name(month: date) -> str:
+    return f"{TABLE}_p{month:%Y%m}"
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _months(cursor, table: str) -> list[date]:
+    cursor.execute(f"SELECT DISTINCT month FROM {table} ORDER BY 1")
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _set_aside(cursor, constraints: list[str], indexes: list[str]) -> None:
+    """The old table and the names of its indexes, which the new one takes."""
+    cursor.execute(f"ALTER TABLE {TABLE} RENAME TO {OLD}")
+    for name in constraints:
+        cursor.execute(f"ALTER TABLE {OLD} RENAME CONSTRAINT {name} TO {name}_old")
+    for name in indexes:
+        cursor.execute(f"ALTER INDEX {name} RENAME TO {name}_old")
+
+
+def forwards(apps, schema_editor):
+    with schema_editor.connection.cursor() as cursor:
+        months = _months(cursor, TABLE)
+        _set_aside(cursor, ["customers_gradesnapshot_pkey", "uniq_grade_snapshot_month"],
+                   ["customers_g_month_e6b021_idx"])
+        cursor.execute("CREATE SEQUENCE customers_gradesnapshot_partitioned_id_seq")
+        cursor.execute(f"""
+            CREATE TABLE {TABLE} (
+                id bigint NOT NULL
+                   DEFAULT nextval('customers_gradesnapshot_partitioned_id_seq'),
+                {COLUMN_TYPES},
+                CONSTRAINT customers_gradesnapshot_pkey PRIMARY KEY (id, month),
+                CONSTRAINT uniq_grade_snapshot_month UNIQUE (customer_id, month),
+                {CHECKS}
+            ) PARTITION BY RANGE (month)""")
+        cursor.execute(f"ALTER SEQUENCE customers_gradesnapshot_partitioned_id_seq "
+                       f"OWNED BY {TABLE}.id")
+        cursor.execute(f"CREATE INDEX customers_g_month_e6b021_idx ON {TABLE} (month, grade)")
+        cursor.execute(f"CREATE TABLE {TABLE}_default PARTITION OF {TABLE} DEFAULT")
+        for month in months:
+            cursor.execute(f"CREATE TABLE {partition_name(month)} PARTITION OF {TABLE} "
+                           "FOR VALUES FROM (%s) TO (%s)", [month, _next_month(month)])
+        cursor.execute(f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {COLUMNS} FROM {OLD}")
+        cursor.execute(f"SELECT setval('customers_gradesnapshot_partitioned_id_seq', "
+                       f"coalesce((SELECT max(id) FROM {OLD}), 0) + 1, false)")
+        cursor.execute(f"DROP TABLE {OLD}")
+
+
+def backwards(apps, schema_editor):
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {TABLE} RENAME TO {OLD}")
+        cursor.execute(f"ALTER TABLE {OLD} RENAME CONSTRAINT customers_gradesnapshot_pkey "
+                       "TO customers_gradesnapshot_pkey_old")
+        cursor.execute(f"ALTER TABLE {OLD} RENAME CONSTRAINT uniq_grade_snapshot_month "
+                       "TO uniq_grade_snapshot_month_old")
+        cursor.execute("ALTER INDEX customers_g_month_e6b021_idx "
+                       "RENAME TO customers_g_month_e6b021_idx_old")
+        cursor.execute(f"""
+            CREATE TABLE {TABLE} (
+                id bigint NOT NULL GENERATED BY DEFAULT AS IDENTITY,
+                {COLUMN_TYPES},
+                CONSTRAINT customers_gradesnapshot_pkey PRIMARY KEY (id),
+                CONSTRAINT uniq_grade_snapshot_month UNIQUE (customer_id, month),
+                {CHECKS})""")
+        cursor.execute(f"CREATE INDEX customers_g_month_e6b021_idx ON {TABLE} (month, grade)")
+        cursor.execute(f"INSERT INTO {TABLE} ({COLUMNS}) OVERRIDING SYSTEM VALUE "
+                       f"SELECT {COLUMNS} FROM {OLD}")
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{TABLE}', 'id'), "
+                       f"coalesce((SELECT max(id) FROM {OLD}), 0) + 1, false)")
+        cursor.execute(f"DROP TABLE {OLD}")  # its partitions with it
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("customers", "0018_customer_care_day_indexes"),
+    ]
+
+    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
