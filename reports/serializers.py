@@ -95,7 +95,16 @@ class PersonSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class OrderingRowSerializer(serializers.Serializer):
+class PlainRowSerializer(serializers.Serializer):
+    """A row of whole numbers, ratios and people ({id, name}) as the selectors build them,
+    copied as it is rather than field by field: a province's morning view has 2,000
+    managers' rows, 90 ms through the fields. The fields still describe it (schema)."""
+
+    def to_representation(self, row):
+        return {name: row[name] for name in self.fields}
+
+
+class OrderingRowSerializer(PlainRowSerializer):
     clerk = PersonSerializer()
     to_call = serializers.IntegerField()
     called = serializers.IntegerField()
@@ -104,7 +113,7 @@ class OrderingRowSerializer(serializers.Serializer):
     call_back = serializers.IntegerField()
 
 
-class VisitRowSerializer(serializers.Serializer):
+class VisitRowSerializer(PlainRowSerializer):
     manager = PersonSerializer()
     planned = serializers.IntegerField()
     done = serializers.IntegerField()

@@ -26,7 +26,7 @@ def home(request):
     morning = selectors.morning_figures(user=request.user, today=today)
     return render(request, "reports/home.html", {
         "figures": home_figures(user=request.user, today=today),
-        "morning": morning,
+        "morning": morning, "morning_rows": selectors.morning_page_rows(morning),
         "morning_comparisons": [(morning["same_days_last_month"], _("Same days last month")),
                                 (morning["same_days_last_year"], _("Same days last year"))],
         "today": today, "yesterday": today - timedelta(days=1),

@@ -553,8 +553,11 @@ def _ratios(times: planner.TimeShares | None) -> dict:
 def flagged_visits(*, user, managers: list[User], first_day: date,
                    last_day: date) -> list[Visit]:
     """Visits started far from the store or cut short, with the manager's reason."""
+    # Ids, not the User objects: Django checks each object of an IN list (60 ms for the
+    # 2,000 managers of a province).
     return list(visits_visible_to(user)
-                .filter(manager__in=managers, date__gte=first_day, date__lte=last_day)
+                .filter(manager_id__in=[m.pk for m in managers], date__gte=first_day,
+                        date__lte=last_day)
                 .filter(Q(far_from_store=True) | ~Q(short_reason=""))
                 .select_related("customer", "manager", "planned_visit")
                 .order_by("-date", "-started_at"))

@@ -10,6 +10,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Unit tests run Celery tasks in process; the integration test starts a real worker and
 # points it at Redis itself.
 CELERY_TASK_ALWAYS_EAGER = True
+# Counts of wide scopes afresh on every page (a test of the cache turns it on).
+CRM_HOME_COUNTS_SECONDS = 0
 MEDIA_ROOT = str(VAR_DIR / "test-media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

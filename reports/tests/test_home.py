@@ -53,3 +53,35 @@ def test_home_page_renders_for_every_role(client, personas, store):
     for user in personas.values():
         client.force_login(user)
         assert client.get("/").status_code == 200
+
+
+def test_wide_scopes_store_counts_are_kept_for_a_while_a_managers_are_live(
+        settings, client, admin_user, manager, store, territory):
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from customers.tests.factories import CustomerFactory
+    from reports.selectors import store_counts
+
+    settings.CRM_HOME_COUNTS_SECONDS = 300
+    today = date(2026, 11, 23)
+    cache.delete(f"reports:store-counts:all:{today.isoformat()}")
+    try:
+        first = store_counts(user=admin_user, today=today)
+        CustomerFactory(territory=territory, manager=manager)
+
+        again = store_counts(user=admin_user, today=today)
+        mine = store_counts(user=manager, today=today)
+
+        assert first["counted_at"] is not None
+        assert again == first  # the company's counts of a few minutes ago
+        assert (mine["total"], mine["counted_at"]) == (2, None)  # a manager's: now
+        settings.CRM_HOME_COUNTS_SECONDS = 0
+        assert store_counts(user=admin_user, today=today)["total"] == first["total"] + 1
+        client.force_login(admin_user)
+        assert "统计于" not in client.get("/").content.decode()
+        settings.CRM_HOME_COUNTS_SECONDS = 300
+        assert "统计于" in client.get("/").content.decode()
+    finally:
+        for day in (today, timezone.localdate()):
+            cache.delete(f"reports:store-counts:all:{day.isoformat()}")
