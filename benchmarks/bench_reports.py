@@ -249,7 +249,7 @@ owner AS (
            coalesce(h.territory_id, c.territory_id) AS territory_id,
            CASE WHEN h.id IS NULL THEN c.manager_id ELSE h.manager_id END AS manager_id,
            coalesce(h.business_format, c.business_format) AS business_format,
-           coalesce(h.network, c.network) AS network
+           coalesce(h.network, c.network) AS network, c.is_key_account AS key_account
     FROM (SELECT DISTINCT month, customer_id FROM sold) k
     JOIN customers_customer c ON c.id = k.customer_id
     LEFT JOIN LATERAL (
@@ -262,9 +262,11 @@ owner AS (
     ) h ON true
 )
 INSERT INTO reports_salesmonthly (month, customer_id, department_id, territory_id,
-    manager_id, business_format, network, brand, price_band, cartons, amount, orders)
+    manager_id, business_format, network, brand, price_band, cartons, amount, orders,
+    key_account)
 SELECT s.month, s.customer_id, t.department_id, w.territory_id, w.manager_id,
-       w.business_format, w.network, s.brand, s.price_band, s.cartons, s.amount, s.orders
+       w.business_format, w.network, s.brand, s.price_band, s.cartons, s.amount, s.orders,
+       w.key_account
 FROM sold s
 JOIN owner w USING (month, customer_id)
 LEFT JOIN customers_territory t ON t.id = w.territory_id
@@ -278,13 +280,6 @@ def _old_refresh(services, months) -> dict:
     from crm_project.jobs import StageTimer
 
     s = services
-    rollup_sql = (f"INSERT INTO reports_salesrollup ({s._ROLLUP_COLUMNS}) "
-                  f"SELECT {s._LEVEL_SQL} AS level, {s._PLACE}, {s._kept('manager_id', 'NULL')}, "
-                  f"{s._kept('business_format', chr(39) * 2)}, "
-                  f"{s._kept('network', chr(39) * 2)}, {s._kept('brand', chr(39) * 2)}, "
-                  f"{s._kept('price_band', '0')}, sum(cartons), sum(amount), "
-                  "count(DISTINCT customer_id) FROM reports_salesmonthly "
-                  f"WHERE month = ANY(%(months)s) GROUP BY GROUPING SETS ({s._SETS})")
     params = s._params(months, None)
     timer = StageTimer()
     started = time.perf_counter()
@@ -296,9 +291,7 @@ def _old_refresh(services, months) -> dict:
             with timer.stage("summary rows (sums, owners, insert)"):
                 cursor.execute(_OLD_SUMMARY_SQL, params)
             with timer.stage("rollup"):
-                cursor.execute("DELETE FROM reports_salesrollup WHERE month = ANY(%(months)s)",
-                               params)
-                cursor.execute(rollup_sql, params)
+                s._rollup_whole_months(cursor, params)
             with timer.stage("daily"):
                 s._daily_whole_months(cursor, params)
         commit = time.perf_counter()

@@ -44,7 +44,7 @@ class SalesMonthly(models.Model):
     orders = models.IntegerField(_("orders"), default=0)
     # Whether the store is a key account now (not at the month's end): the summary follows
     # every confirmed or dropped key account (reports.services.sales_summary_key_account).
-    key_account = models.BooleanField(_("key account"), default=False)
+    key_account = models.BooleanField(_("key account"), db_default=False)
 
     class Meta:
         verbose_name = _("monthly sales")

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='salesmonthly',
             name='key_account',
-            field=models.BooleanField(default=False, verbose_name='key account'),
+            field=models.BooleanField(db_default=False, verbose_name='key account'),
         ),
         migrations.AlterField(
             model_name='salesrollup',
