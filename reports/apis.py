@@ -94,7 +94,10 @@ class MorningView(APIView):
     @extend_schema(operation_id="reports_morning", responses=MorningSerializer)
     def get(self, request):
         figures = selectors.morning_figures(user=request.user, today=timezone.localdate())
-        return Response(MorningSerializer(figures).data)
+        # The plain representation: `.data` ties the rows to the serializer in a reference
+        # cycle, so a province's 2,000 manager rows per call waited for the full garbage
+        # collection (the calls' slowest 5 % doubled).
+        return Response(MorningSerializer().to_representation(figures))
 
 
 urlpatterns = [

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.db.models import Avg, Count, F, Max, Q, QuerySet, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -25,7 +25,11 @@ from customers.models import (
     MonthlyPurchase,
     User,
 )
-from customers.selectors import customers_visible_to, managers_visible_to
+from customers.selectors import (
+    customers_visible_to,
+    managers_visible_to,
+    of_visible_customers,
+)
 from phone_orders.models import Product
 from phone_orders.selectors import customer_orders, recently_ordered_cartons
 
@@ -46,11 +50,11 @@ from .models import (
 
 
 def planned_visits_visible_to(user) -> QuerySet[PlannedVisit]:
-    return PlannedVisit.objects.filter(customer__in=customers_visible_to(user))
+    return of_visible_customers(PlannedVisit.objects.all(), user)
 
 
 def visits_visible_to(user) -> QuerySet[Visit]:
-    return Visit.objects.filter(customer__in=customers_visible_to(user))
+    return of_visible_customers(Visit.objects.all(), user)
 
 
 MAX_ID = 2**63 - 1
@@ -542,6 +546,38 @@ def plan_vs_actual(*, user, managers: list[User], first_day: date, last_day: dat
             for key in ("planned", "done", "missed", "open", "unplanned")
         }),
     }
+
+
+def visits_by_manager_on(*, user, manager_ids: list[int], day: date) -> dict[int, dict]:
+    """One day of plan_vs_actual's per-manager figures (planned, done, missed and the
+    customer-time ratio), for the managers named, in two grouped queries: the morning view
+    lists a province's 2,000 managers. Managers with nothing that day get zeros and no
+    ratio."""
+    missed = Q(status=StopStatus.MISSED)
+    if day < timezone.localdate():  # a stop of a past day with no visit was missed
+        missed |= ~Q(status=StopStatus.DONE) & Q(visit__status__isnull=True)
+    # The day's rows of the user's scope grouped by manager, the managers picked out
+    # afterwards (an IN list of 2,000 ids cost more to build than the query).
+    stops = {row["manager_id"]: row for row in (
+        planned_visits_visible_to(user).filter(date=day)
+        .values("manager_id").annotate(planned=Count("pk"),
+                                       done=Count("pk", filter=Q(status=StopStatus.DONE)),
+                                       missed=Count("pk", filter=missed)).order_by())}
+    in_store = dict(
+        visits_visible_to(user).filter(date=day, status=VisitStatus.DONE)
+        .values("manager_id").annotate(spent=Sum(F("finished_at") - F("started_at")))
+        .values_list("manager_id", "spent").order_by())
+    working = planner.PlannerConfig.from_settings().working_minutes
+    figures = {}
+    for pk in manager_ids:
+        row = stops.get(pk, {})
+        spent = in_store.get(pk)
+        figures[pk] = {
+            "planned": row.get("planned", 0), "done": row.get("done", 0),
+            "missed": row.get("missed", 0),
+            "customer_time_ratio": (spent.total_seconds() / 60 / working
+                                    if spent is not None and working else None)}
+    return figures
 
 
 def _ratios(times: planner.TimeShares | None) -> dict:
