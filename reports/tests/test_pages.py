@@ -145,3 +145,26 @@ def test_morning_tables_export_as_shown(client, supervisor, clerk, store, sku):
     assert ordering[1][0] == clerk.get_full_name()
     assert scarce.status_code == 200
     assert client.get("/reports/morning/export-secrets.xlsx").status_code == 404
+
+
+def test_the_morning_page_lists_those_with_most_to_do_first_and_says_how_many_in_all(
+        client, supervisor, manager, other_manager, clerk, monkeypatch):
+    from reports import selectors
+
+    rows = selectors.morning_page_rows({
+        "ordering": [{"clerk": {"id": 1, "name": "甲"}, "to_call": 10, "called": 9},
+                     {"clerk": {"id": 2, "name": "乙"}, "to_call": 10, "called": 2}],
+        "visits": [{"manager": {"id": 3, "name": "丙"}, "missed": 0, "planned": 5},
+                   {"manager": {"id": 4, "name": "丁"}, "missed": 3, "planned": 5}]})
+    assert [row["clerk"]["name"] for row in rows["ordering"]] == ["乙", "甲"]
+    assert [row["manager"]["name"] for row in rows["visits"]] == ["丁", "丙"]
+
+    monkeypatch.setattr(selectors, "MORNING_PAGE_ROWS", 1)
+    client.force_login(supervisor)
+    page = client.get("/").content.decode()
+    # Two managers in the department, one shown; the export keeps both.
+    assert page.count('href="/visits/stats/?manager=') == 1
+    assert "此处列出漏访最多的 1 名" in page and "共 2 名客户经理" in page
+    export = client.get("/reports/morning/export-visits.xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
+    assert sheet.max_row == 3  # the header and both managers
