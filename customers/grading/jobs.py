@@ -307,9 +307,10 @@ def snapshot_partition_name(month: date) -> str:
 
 def _new_snapshot_partition(cursor, month: date) -> str | None:
     """A month's first grading run writes its snapshots into a new table without indexes,
-    indexes it once, sorted, and attaches it as the month's partition: at a million stores
-    5-7 s of index upkeep (each store's entry on another page of the (customer, month)
-    index) become about 1 s. None when the month already has a partition."""
+    indexes it once, sorted, and attaches it as the month's partition, instead of adding
+    each store's entry on another page of the (customer, month) index: at a million stores
+    the snapshots went from 0.6-0.8x the grading floor to a third of it (README). None when
+    the month already has a partition."""
     name = snapshot_partition_name(month)
     cursor.execute("SELECT to_regclass(%s) IS NULL", [name])
     if not cursor.fetchone()[0]:
