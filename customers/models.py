@@ -100,8 +100,13 @@ class User(AbstractUser):
             tokens_revoke(user=self)
 
     def get_full_name(self) -> str:
-        # Chinese names are family name first, with no space.
-        return f"{self.last_name}{self.first_name}".strip()
+        return self.full_name_of(self.first_name, self.last_name)
+
+    @staticmethod
+    def full_name_of(first_name: str, last_name: str) -> str:
+        """Chinese names are family name first, with no space (also for rows read as
+        values, without loading the users)."""
+        return f"{last_name}{first_name}".strip()
 
     @property
     def is_admin_role(self) -> bool:

@@ -481,7 +481,7 @@ def morning_figures(*, user, today: date) -> dict:
     } for clerk in clerks]
 
     # Each manager as a row names them, without loading 2,000 users of a province.
-    managers = [{"id": pk, "name": f"{last}{first}".strip() or username}
+    managers = [{"id": pk, "name": User.full_name_of(first, last) or username}
                 for pk, username, first, last in managers_visible_to(user).values_list(
                     "pk", "username", "first_name", "last_name")]
     by_manager = visits_by_manager_on(user=user, manager_ids=[m["id"] for m in managers],
