@@ -212,6 +212,9 @@ def test_a_worker_killed_mid_run_leaves_the_grades_and_the_reaper_marks_the_run(
         blocker.rollback()
         blocker.close()
         watcher = _session(settings.DATABASES["default"])
+        # PostgreSQL takes one snapshot of pg_stat_activity per transaction: a watcher in
+        # one long transaction would see the backend alive for ever
+        watcher.autocommit = True
         try:
             with watcher.cursor() as cursor:
                 def backend_gone():
