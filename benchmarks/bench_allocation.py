@@ -45,7 +45,7 @@ def build(stdout, stores: int) -> None:
     dropped during the load and rebuilt after it."""
     from django.db import connection
 
-    from customers.models import Customer
+    from customers.models import Customer, CustomerGrade
     from customers.tests.factories import CustomerFactory
 
     started = time.perf_counter()
@@ -61,12 +61,16 @@ def build(stdout, stores: int) -> None:
     template = CustomerFactory(code="A0", tier=1)
     columns = [f.column for f in Customer._meta.concrete_fields if f.column != "id"]
     made = {"code": "'A' || g", "license_no": "'LA' || g",
-            "phone": "'1' || lpad(g::text, 10, '0')", "tier": "mod(g, 30) + 1"}
+            "phone": "'1' || lpad(g::text, 10, '0')"}
     names = ", ".join(f'"{c}"' for c in columns)
     select = ", ".join(made.get(c, f'"{c}"') for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({names}) SELECT {select} FROM {table}, "
                        f"generate_series(1, %s) AS g WHERE id = %s", [stores - 1, template.pk])
+        # Tiers 1-30 by the copy's number (A7 has tier 8).
+        cursor.execute(f"INSERT INTO {CustomerGrade._meta.db_table} (customer_id, grade, tier) "
+                       f"SELECT id, '', mod(substr(code, 2)::int, 30) + 1 FROM {table} "
+                       "WHERE code LIKE 'A%%' AND id <> %s", [template.pk])
         for _name, definition in trigram:
             cursor.execute(definition)
         cursor.execute(f"VACUUM ANALYZE {table}")
@@ -144,8 +148,8 @@ def run(stdout) -> None:
     seconds, _figures = _timed(lambda: allocations.allocation_recompute(allocation=allocation))
     stdout.write(f"   recompute, nothing changed              {seconds:6.1f} s\n")
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE customers_customer SET tier = 31 - tier "
-                       "WHERE mod(id, 100) = 0 AND tier IS NOT NULL")
+        cursor.execute("UPDATE customers_customergrade SET tier = 31 - tier "
+                       "WHERE mod(customer_id, 100) = 0 AND tier IS NOT NULL")
         changed = cursor.rowcount
     seconds, _figures = _timed(lambda: allocations.allocation_recompute(allocation=allocation))
     stdout.write(f"   recompute, {changed:,} stores changed tier  {seconds:6.1f} s\n")

@@ -53,7 +53,7 @@ def build(stdout, *, stores: int, today: date) -> None:
     with connection.cursor() as cursor:
         cursor.execute("""TRUNCATE customers_churnwarning, customers_gradechange,
             customers_gradesnapshot, customers_monthlypurchase, customers_jobrun,
-            customers_historicalcustomer, customers_customer CASCADE""")
+            customers_historicalcustomer, customers_customergrade, customers_customer CASCADE""")
         cursor.execute("DELETE FROM bench_marker WHERE name = %s", [MARKER])
         cursor.execute("INSERT INTO customers_department (code, name) VALUES ('B01', '基准部') "
                        "ON CONFLICT (code) DO NOTHING")
@@ -78,7 +78,7 @@ def build(stdout, *, stores: int, today: date) -> None:
     empty = ["legal_representative", "business_hours", "shop_sign", "facility_type",
              "standard_class", "delivery_time", "operator_background", "education", "family",
              "personality", "temperament", "needs", "sales_structure", "lawful_operation",
-             "price_compliance", "new_product_listing", "payment_terms", "grade"]
+             "price_compliance", "new_product_listing", "payment_terms"]
     columns = ["id", "code", "name", "name_initials", "license_no", "owner", "owner_initials",
                "phone", "address", "business_format", "network", "territory_id", "manager_id",
                "status", "order_weekday", "order_channel", "settlement_method",
@@ -184,15 +184,14 @@ def reset_results() -> None:
               AND c.relname <> 'customers_gradesnapshot_default'""")
         for (partition,) in cursor.fetchall():
             cursor.execute(f"DROP TABLE {partition}")
-        cursor.execute("UPDATE customers_customer SET grade = '', tier = NULL, "
-                       "monthly_average = NULL, grade_as_of = NULL WHERE grade <> ''")
+        cursor.execute("TRUNCATE customers_customergrade")
     vacuum_between_runs()
 
 
 def vacuum_between_runs() -> None:
     """What autovacuum does between two nights, done here so that runs do not overlap it."""
     with _connection().cursor() as cursor:
-        for table in ("customers_customer", "customers_gradesnapshot",
+        for table in ("customers_customer", "customers_customergrade", "customers_gradesnapshot",
                       "customers_churnwarning", "customers_gradechange"):
             cursor.execute(f"VACUUM ANALYZE {table}")
 
@@ -218,12 +217,7 @@ def grading_floor(as_of: date) -> float:
         grading_session()
         cursor.execute(f"""SELECT COUNT(*), SUM(rank), SUM(monthly_average), SUM(tier),
                                   SUM(cumulative_share), SUM(counted_months),
-                                  COUNT(*) FILTER (WHERE grade = 'A'),
-                                  COUNT(*) FILTER (WHERE old_grade IS DISTINCT FROM grade
-                                                      OR old_tier IS DISTINCT FROM tier
-                                                      OR old_monthly_average
-                                                         IS DISTINCT FROM monthly_average
-                                                      OR old_grade_as_of IS NULL)
+                                  COUNT(*) FILTER (WHERE grade = 'A')
                            FROM ({sql}) graded""", params)
         cursor.fetchone()
     return time.perf_counter() - started
@@ -287,11 +281,11 @@ class _Rollback(Exception):
 
 def naive_grades(sample: int, today: date) -> float:
     """Per-store ORM: sum the window, find the first purchase, save a snapshot and the
-    customer one by one (thresholds taken as given). Rolled back."""
+    customer's grade one by one (thresholds taken as given). Rolled back."""
     from django.db import transaction
 
     from customers.grading.rules import add_months, grading_window, month_start
-    from customers.models import Customer, GradeSnapshot, MonthlyPurchase
+    from customers.models import Customer, CustomerGrade, GradeSnapshot, MonthlyPurchase
 
     window = grading_window(as_of=today, months=3)
     started = time.perf_counter()
@@ -313,9 +307,8 @@ def naive_grades(sample: int, today: date) -> float:
                     defaults={"as_of": today, "grade": grade, "monthly_average": average,
                               "rank": 1, "cumulative_share": 0, "window_months": 3,
                               "counted_months": counted, "method": "standard_amounts"})
-                customer.grade = grade
-                customer.monthly_average = average
-                customer.save()
+                CustomerGrade.objects.update_or_create(
+                    customer=customer, defaults={"grade": grade, "monthly_average": average})
             raise _Rollback
     except _Rollback:
         pass

@@ -102,7 +102,7 @@ def build(stdout, *, today: date) -> None:
                 business_hours, shop_sign, facility_type, standard_class, delivery_time,
                 operator_background, education, family, personality, temperament, needs,
                 sales_structure, lawful_operation, price_compliance, new_product_listing,
-                payment_terms, grade, owner_initials, is_key_account, churn_reasons,
+                payment_terms, owner_initials, is_key_account, churn_reasons,
                 birthday)
             SELECT 'R' || lpad(i::text, 11, '0'), '报表店' || i, 'bbd',
                    'L' || lpad(i::text, 11, '0'), '张三', '', '报表路1号',
@@ -111,7 +111,7 @@ def build(stdout, *, today: date) -> None:
                    CASE WHEN i %% 10 < 3 THEN 'rural' ELSE 'urban' END,
                    o.territory_id, o.manager_id, 'active', 1 + i %% 6, 'phone',
                    'electronic', 'door', 0, now(), now(),
-                   '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '',
+                   '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '',
                    'zs', i %% 50 = 0, '[]',
                    CASE WHEN i %% 5 < 2 THEN date '1960-01-01' + i %% 15000 END
             FROM generate_series(0, %s - 1) i

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from crm_project.errors import BusinessError
 from customers.access import Ability, can, is_admin, require
-from customers.models import Customer, CustomerStatus
+from customers.models import Customer, CustomerGrade, CustomerStatus
 from customers.selectors import customers_visible_to
 
 from . import conf
@@ -122,9 +122,12 @@ def survey_draw_sample(*, user, survey: Survey, method: str, size) -> int:
                 WITH alloc AS (
                     SELECT * FROM unnest(%s::int[], %s::text[], %s::int[]) AS a(t, g, k)),
                 ranked AS (
-                    SELECT id, territory_id, grade, row_number() OVER (
-                        PARTITION BY territory_id, grade ORDER BY random()) AS rn
-                    FROM {table} WHERE status = %s)
+                    SELECT c.id, c.territory_id, COALESCE(g.grade, '') AS grade,
+                           row_number() OVER (PARTITION BY c.territory_id,
+                                              COALESCE(g.grade, '') ORDER BY random()) AS rn
+                    FROM {table} c
+                    LEFT JOIN {CustomerGrade._meta.db_table} g ON g.customer_id = c.id
+                    WHERE c.status = %s)
                 INSERT INTO {sample_table} (survey_id, customer_id)
                 SELECT %s, r.id FROM ranked r JOIN alloc a
                   ON a.t IS NOT DISTINCT FROM r.territory_id

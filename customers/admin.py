@@ -63,8 +63,8 @@ class CustomerAdmin(SimpleHistoryAdmin):
     change_list_template = "admin/customers/customer/change_list.html"
     list_display = ["code", "name", "owner", "territory", "manager", "grade", "status",
                     "network", "business_format"]
-    list_filter = ["status", "grade", "network", "business_format", "territory__department",
-                   "territory"]
+    list_filter = ["status", "grading__grade", "network", "business_format",
+                   "territory__department", "territory"]
     search_fields = ["code", "name", "license_no", "owner", "phone", "name_initials"]
     list_select_related = ["territory", "manager"]
     raw_id_fields = ["manager"]

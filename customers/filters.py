@@ -57,6 +57,7 @@ class CustomerFilter(django_filters.FilterSet):
         choices=Grade.choices, label=_("Grade"),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "inline-choices"}),
     )
+    grade = django_filters.ChoiceFilter(choices=Grade.choices, label=_("Grade"))
     territory = django_filters.ModelChoiceFilter(queryset=Territory.objects.none(),
                                                  label=_("Territory"))
     manager = django_filters.ModelChoiceFilter(queryset=User.objects.none(),

@@ -71,7 +71,7 @@ def _cooperation(level: str) -> Q:
 
 def _criteria(settings: KeyAccountSettings, month: date) -> Q:
     """The criteria on the stores' latest grading (grade, tier, monthly average, which the
-    grading job keeps on the Customer row), their purchase growth and their cooperation
+    grading job keeps in CustomerGrade), their purchase growth and their cooperation
     ratings."""
     criteria = Q(grade__in=list(settings.grades.upper())) if settings.grades else Q()
     if settings.min_tier is not None:

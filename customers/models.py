@@ -12,8 +12,8 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import ExtractDay, ExtractMonth
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -179,6 +179,59 @@ WEEKDAYS = [
 ]
 
 
+# A store's grade as the customer queryset reads it (name on Customer -> CustomerGrade
+# field). The grading run rewrites these for every store each month; they live in the
+# narrow CustomerGrade table so that the run does not rewrite a million wide customer rows.
+GRADE_ATTRIBUTES = {"grade": "grade", "tier": "tier", "monthly_average": "monthly_average",
+                    "grade_as_of": "as_of"}
+
+
+def grade_annotations() -> dict:
+    """The grade attributes as annotations over a customer queryset (a store never graded
+    has grade "" and the rest None, as the columns on the customer record had)."""
+    return {name: (Coalesce(F("grading__" + column), Value(""),
+                            output_field=models.CharField())
+                   if name == "grade" else F("grading__" + column))
+            for name, column in GRADE_ATTRIBUTES.items()}
+
+
+class CustomerQuerySet(models.QuerySet):
+    def select_for_update(self, nowait=False, skip_locked=False, of=(), no_key=False):
+        """Locks the customer rows only: the grade comes by an outer join, and PostgreSQL
+        refuses FOR UPDATE on the nullable side of one."""
+        return super().select_for_update(nowait=nowait, skip_locked=skip_locked,
+                                         of=of or ("self",), no_key=no_key)
+
+
+class CustomerManager(models.Manager.from_queryset(CustomerQuerySet)):
+    def get_queryset(self):
+        # Unused, the outer join costs nothing: PostgreSQL drops a left join to a unique
+        # key when no column of it is read (counts, exists, values of other columns).
+        return super().get_queryset().annotate(**grade_annotations())
+
+
+def _grade_property(name: str, label) -> property:
+    key = "_" + name
+
+    def read(self):
+        if key not in self.__dict__:
+            row = None
+            if self.pk is not None:
+                try:
+                    row = self.grading
+                except CustomerGrade.DoesNotExist:
+                    row = None
+            self.grade_load(row)
+        return self.__dict__[key]
+
+    def write(self, value):
+        self.__dict__[key] = value
+
+    read.short_description = label  # the admin's column and field label
+    return property(read, write, doc=f"The store's {name} (CustomerGrade; read-only in "
+                                     "the database through the customer).")
+
+
 class Customer(models.Model):
     # Basic information (基本信息)
     code = models.CharField(
@@ -287,14 +340,9 @@ class Customer(models.Model):
                                                         blank=True)
     payment_terms = models.CharField(_("payment terms"), max_length=100, blank=True)
 
-    # Derived, written by the grading and ordering services (never edited by hand).
-    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, blank=True,
-                             editable=False)
-    tier = models.PositiveSmallIntegerField(_("tier"), null=True, blank=True, editable=False)
-    monthly_average = models.DecimalField(_("monthly average purchase (yuan)"),
-                                          max_digits=14, decimal_places=2, null=True,
-                                          blank=True, editable=False)
-    grade_as_of = models.DateField(_("graded as of"), null=True, blank=True, editable=False)
+    # Derived, written by the ordering services (never edited by hand). The grade lives
+    # in CustomerGrade (below); the queryset reads it back as grade, tier, monthly_average
+    # and grade_as_of.
     last_order_date = models.DateField(_("last order date"), null=True, blank=True,
                                        editable=False)
     open_complaint_count = models.PositiveIntegerField(_("open complaints"), default=0,
@@ -316,20 +364,25 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(
-        excluded_fields=["name_initials", "owner_initials", "updated_at", "grade_as_of",
-                         "monthly_average", "last_order_date", "open_complaint_count", "tier",
-                         "churn_risk", "churn_risk_as_of", "churn_reasons"],
+        excluded_fields=["name_initials", "owner_initials", "updated_at", "last_order_date",
+                         "open_complaint_count", "churn_risk", "churn_risk_as_of",
+                         "churn_reasons"],
         verbose_name=_("historical customer"),
     )
+
+    objects = CustomerManager()
+
+    grade = _grade_property("grade", _("grade"))
+    tier = _grade_property("tier", _("tier"))
+    monthly_average = _grade_property("monthly_average", _("monthly average purchase (yuan)"))
+    grade_as_of = _grade_property("grade_as_of", _("graded as of"))
 
     class Meta:
         verbose_name = _("retail customer")  # 零售客户
         verbose_name_plural = _("retail customers")
         ordering = ["code"]
-        # The columns that grading rewrites every night (grade, tier, monthly_average,
-        # grade_as_of) are deliberately not indexed, so that PostgreSQL can update those rows
-        # in place (HOT) without touching any index. A grade has three values: scoped lists
-        # reach the stores by manager or territory first.
+        # A grade has three values: scoped lists reach the stores by manager or territory
+        # first.
         indexes = [
             models.Index(fields=["manager", "status"]),
             models.Index(fields=["territory", "status", "order_weekday"]),
@@ -369,6 +422,52 @@ class Customer(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == CustomerStatus.ACTIVE
+
+    def get_grade_display(self) -> str:
+        return Grade(self.grade).label if self.grade else ""
+
+    def grade_load(self, row: "CustomerGrade | None") -> None:
+        """Sets the grade attributes from a CustomerGrade row (None: never graded)."""
+        for name, column in GRADE_ATTRIBUTES.items():
+            value = getattr(row, column) if row is not None else None
+            self.__dict__["_" + name] = "" if name == "grade" and value is None else value
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        for name in GRADE_ATTRIBUTES:
+            self.__dict__.pop("_" + name, None)
+        self._state.fields_cache.pop("grading", None)
+        if fields is not None:
+            fields = [field for field in fields if field not in GRADE_ATTRIBUTES]
+            if not fields:
+                return
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+
+
+class CustomerGrade(models.Model):
+    """A store's current grade (客户等级), one row per graded store, written whole by the
+    grading run. Narrow on purpose: rewriting a million of these costs a fraction of
+    rewriting the wide customer rows. Read through the customer queryset (grade, tier,
+    monthly_average, grade_as_of); each month's figures behind it are in GradeSnapshot."""
+
+    # No database constraint, as for GradeSnapshot: the rows are written by the grading job
+    # for stores it has just read, and validating a new table's million references took a
+    # second; a store deleted through Django still takes its row with it.
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True,
+                                    db_constraint=False, related_name="grading",
+                                    verbose_name=_("customer"))
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, blank=True)
+    tier = models.PositiveSmallIntegerField(_("tier"), null=True, blank=True)
+    monthly_average = models.DecimalField(_("monthly average purchase (yuan)"),
+                                          max_digits=14, decimal_places=2, null=True,
+                                          blank=True)
+    as_of = models.DateField(_("graded as of"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer grade")
+        verbose_name_plural = _("customer grades")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.grade}"
 
 
 class MonthlyPurchase(models.Model):
@@ -567,7 +666,10 @@ class GradeSnapshot(models.Model):
 class GradeChange(models.Model):
     """An upgrade or a downgrade of a store, found by a grading run."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE,
+    # No database constraint, as for GradeSnapshot: a new month's run records tens of
+    # thousands of changes, each checked and its store row locked at commit (1.6 s at a
+    # million stores), for stores the job has just read in the same transaction.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, db_constraint=False,
                                  related_name="grade_changes", verbose_name=_("customer"))
     month = models.DateField(_("month"))
     as_of = models.DateField(_("as of"))

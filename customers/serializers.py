@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .grading.serializers import ReasonSerializer, reasons_with_text
-from .models import Customer, Grade, KeyAccount, Territory
+from .models import Customer, CustomerGrade, Grade, KeyAccount, Territory
 from .selectors import managers_visible_to, territories_visible_to
 from .validators import impossible_date_message
 
@@ -16,9 +16,13 @@ class CareDateField(serializers.DateField):
             raise serializers.ValidationError(message, code="invalid_date")
         return super().to_internal_value(value)
 
-READ_ONLY = ["id", "grade", "tier", "monthly_average", "grade_as_of", "last_order_date",
-             "open_complaint_count", "churn_risk", "churn_risk_as_of", "created_at",
-             "updated_at",
+
+def _grade_label(field: str):
+    return CustomerGrade._meta.get_field(field).verbose_name
+
+
+READ_ONLY = ["id", "last_order_date", "open_complaint_count", "churn_risk", "churn_risk_as_of",
+             "created_at", "updated_at",
              # derived from survey answers and complaint call-backs (complaints.surveys)
              "satisfaction"]
 
@@ -42,6 +46,13 @@ class CustomerSerializer(serializers.ModelSerializer):
                                              default=None, allow_null=True)
     # Blank until the first grading run: the schema lists "" beside the grades.
     grade = serializers.ChoiceField(choices=Grade.choices, allow_blank=True, read_only=True)
+    # The rest of the grade (customers.models.CustomerGrade), as the customer reads it.
+    tier = serializers.IntegerField(label=_grade_label("tier"), read_only=True, allow_null=True)
+    monthly_average = serializers.DecimalField(
+        label=_grade_label("monthly_average"), max_digits=14, decimal_places=2,
+        read_only=True, allow_null=True)
+    grade_as_of = serializers.DateField(label=_grade_label("as_of"), read_only=True,
+                                        allow_null=True)
     birthday = CareDateField(label=Customer._meta.get_field("birthday").verbose_name,
                              allow_null=True, required=False)
     anniversary = CareDateField(label=Customer._meta.get_field("anniversary").verbose_name,

@@ -95,7 +95,7 @@ def key_accounts_view(request):
     """The key-account proposals of the supervisor's department (an admin's: all)."""
     require(request.user, Ability.CONFIRM_KEY_ACCOUNTS)
     proposals = (keyaccounts.key_accounts_visible_to(request.user)
-                 .select_related("customer", "decided_by")[:500])
+                 .select_related("customer__grading", "decided_by")[:500])
     return render(request, "customers/key_accounts.html", {"proposals": proposals})
 
 

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from crm_project.errors import BusinessError
 from customers.access import Ability, require
 from customers.grading.selectors import grading_settings_get
-from customers.models import Customer, CustomerStatus
+from customers.models import Customer, CustomerGrade, CustomerStatus
 from customers.selectors import customers_visible_to
 
 from .models import (
@@ -193,11 +193,13 @@ def _figures(*, bands: list[Band], allocation_id: int | None, available: int
              ) -> AllocationFigures:
     tiers, params = _tier_values(bands)
     customers = Customer._meta.db_table
+    grades = CustomerGrade._meta.db_table
     exceptions = QuotaException._meta.db_table
     sql = f"""
         SELECT t.band, e.cartons IS NOT NULL AS excepted, count(*), sum(e.cartons)
           FROM {customers} c
-          LEFT JOIN {tiers} ON t.tier = c.tier
+          LEFT JOIN {grades} g ON g.customer_id = c.id
+          LEFT JOIN {tiers} ON t.tier = g.tier
           LEFT JOIN {exceptions} e ON e.allocation_id = %s AND e.customer_id = c.id
          WHERE c.status = %s
          GROUP BY 1, 2"""
@@ -245,6 +247,7 @@ def _write_quotas(allocation: Allocation, bands: list[Band]) -> None:
     tiers, params = _tier_values(bands)
     quotas = StoreQuota._meta.db_table
     customers = Customer._meta.db_table
+    grades = CustomerGrade._meta.db_table
     exceptions = QuotaException._meta.db_table
     cycle, product = allocation.cycle_start, allocation.product_id
     with connection.cursor() as cursor:
@@ -253,9 +256,10 @@ def _write_quotas(allocation: Allocation, bands: list[Band]) -> None:
                                        tier)
             SELECT %s, n.customer_id, %s, n.cartons, n.basis, n.tier
               FROM (SELECT c.id AS customer_id, COALESCE(e.cartons, t.cartons, 0) AS cartons,
-                           CASE WHEN e.id IS NULL THEN %s ELSE %s END AS basis, c.tier
+                           CASE WHEN e.id IS NULL THEN %s ELSE %s END AS basis, g.tier
                       FROM {customers} c
-                      LEFT JOIN {tiers} ON t.tier = c.tier
+                      LEFT JOIN {grades} g ON g.customer_id = c.id
+                      LEFT JOIN {tiers} ON t.tier = g.tier
                       LEFT JOIN {exceptions} e ON e.allocation_id = %s
                                               AND e.customer_id = c.id
                      WHERE c.status = %s) n

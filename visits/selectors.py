@@ -228,10 +228,10 @@ class DayPlan(planner.RouteTimes):
 def plan_day(*, user, manager: User, day: date) -> DayPlan:
     config = planner.PlannerConfig.from_settings()
     stops = list(planned_visits_visible_to(user).filter(manager=manager, date=day)
-                 .select_related("customer", "visit").order_by("sequence", "pk"))
+                 .select_related("customer__grading", "visit").order_by("sequence", "pk"))
     unplanned = list(visits_visible_to(user).filter(manager=manager, date=day,
                                                     planned_visit__isnull=True)
-                     .select_related("customer"))
+                     .select_related("customer__grading"))
     start = manager_start_point(manager=manager)
     back = 0
     last = next((s.customer for s in reversed(stops) if s.customer.latitude is not None), None)
@@ -473,7 +473,7 @@ def plan_vs_actual(*, user, managers: list[User], first_day: date, last_day: dat
                   .filter(manager_id__in=manager_ids, date__gte=first_day, date__lte=last_day,
                           status=VisitStatus.DONE)
                   .values("manager_id", "date", "started_at", "finished_at",
-                          "customer__grade", "planned_visit_id"))
+                          "customer__grading__grade", "planned_visit_id"))
 
     def blank():
         return {"planned": 0, "done": 0, "missed": 0, "open": 0, "unplanned": 0}
@@ -495,7 +495,7 @@ def plan_vs_actual(*, user, managers: list[User], first_day: date, last_day: dat
     day_spans: dict[tuple[int, date], list] = {}
     for visit in visits:
         minutes = (visit["finished_at"] - visit["started_at"]).total_seconds() / 60
-        minutes_by_grade[visit["customer__grade"] or "-"].append(minutes)
+        minutes_by_grade[visit["customer__grading__grade"] or "-"].append(minutes)
         span = day_spans.setdefault((visit["manager_id"], visit["date"]),
                                     [visit["started_at"], visit["finished_at"], 0.0])
         span[0] = min(span[0], visit["started_at"])

@@ -1,7 +1,17 @@
 import factory
 from factory.django import DjangoModelFactory
 
-from customers.models import Customer, CustomerStatus, Department, Network, Role, Territory, User
+from customers.models import (
+    GRADE_ATTRIBUTES,
+    Customer,
+    CustomerGrade,
+    CustomerStatus,
+    Department,
+    Network,
+    Role,
+    Territory,
+    User,
+)
 from customers.pinyin import name_initials
 
 
@@ -61,3 +71,26 @@ class CustomerFactory(DjangoModelFactory):
     status = CustomerStatus.ACTIVE
     network = Network.URBAN
     order_weekday = 2
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """grade, tier, monthly_average and grade_as_of given: the store's CustomerGrade
+        row, as a grading run would have written it."""
+        graded = {name: kwargs.pop(name) for name in GRADE_ATTRIBUTES if name in kwargs}
+        customer = super()._create(model_class, *args, **kwargs)
+        if graded:
+            row = CustomerGrade.objects.create(customer=customer, **{
+                GRADE_ATTRIBUTES[name]: value for name, value in graded.items()})
+            customer.grade_load(row)
+        return customer
+
+
+def grade_set(customer, **values) -> CustomerGrade:
+    """Sets a store's grade attributes (grade, tier, monthly_average, grade_as_of) as a
+    grading run would, creating its CustomerGrade row if it has none."""
+    row, _created = CustomerGrade.objects.update_or_create(
+        customer_id=getattr(customer, "pk", customer),
+        defaults={GRADE_ATTRIBUTES[name]: value for name, value in values.items()})
+    if isinstance(customer, Customer):
+        customer.grade_load(row)
+    return row

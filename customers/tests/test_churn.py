@@ -13,6 +13,7 @@ from customers.grading.rules import purchase_weights
 from customers.grading.selectors import churn_warning_inbox
 from customers.grading.services import churn_warning_acknowledge, churn_warning_close
 from customers.models import ChurnWarning, Customer, CustomerStatus, JobRun, WarningStatus
+from customers.tests.factories import grade_set
 from customers.tests.grading_factories import (
     ChurnWarningFactory,
     GradeChangeFactory,
@@ -116,7 +117,7 @@ def test_a_smaller_drop_raises_nothing_and_resolves_an_open_drop_warning(db, sto
 
 
 def test_a_recent_downgrade_raises_a_grade_drop_warning(db, store):
-    Customer.objects.filter(pk=store.pk).update(grade="C")
+    grade_set(store, grade="C")
     GradeChangeFactory(customer=store, old_grade="A", new_grade="C",
                        as_of=datetime.date(2026, 11, 1))
     scan_churn(as_of=AS_OF)

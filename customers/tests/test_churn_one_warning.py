@@ -7,6 +7,7 @@ from decimal import Decimal
 from customers.grading.jobs import scan_churn
 from customers.grading.services import churn_warning_close
 from customers.models import ChurnWarning, Customer, WarningStatus
+from customers.tests.factories import grade_set
 from customers.tests.grading_factories import GradeChangeFactory, MonthlyPurchaseFactory
 from phone_orders.models import Order, OrderStatus
 
@@ -53,8 +54,8 @@ def test_a_store_that_stopped_ordering_gets_one_warning_with_all_its_reasons(db,
     for month in (7, 8, 9):
         MonthlyPurchaseFactory(customer=store, month=datetime.date(2026, month, 1),
                                amount=Decimal("3000.00"))
-    Customer.objects.filter(pk=store.pk).update(last_order_date=datetime.date(2026, 9, 28),
-                                                grade="C")
+    Customer.objects.filter(pk=store.pk).update(last_order_date=datetime.date(2026, 9, 28))
+    grade_set(store, grade="C")
     GradeChangeFactory(customer=store, old_grade="B", new_grade="C",
                        as_of=datetime.date(2026, 11, 1))
     run = scan_churn(as_of=AS_OF)
@@ -75,7 +76,7 @@ def test_a_new_reason_joins_the_open_warning_instead_of_raising_another(db, stor
     first = ChurnWarning.objects.get(customer=store)
     first.status = WarningStatus.ACKNOWLEDGED
     first.save()
-    Customer.objects.filter(pk=store.pk).update(grade="C")
+    grade_set(store, grade="C")
     GradeChangeFactory(customer=store, old_grade="A", new_grade="C",
                        as_of=AS_OF - datetime.timedelta(days=2))
     later = scan_churn(as_of=AS_OF + datetime.timedelta(days=1))
@@ -92,7 +93,7 @@ def test_a_dismissed_store_is_not_warned_for_another_reason_at_once(db, store, m
     scan_churn(as_of=AS_OF)
     warning = ChurnWarning.objects.get(customer=store)
     churn_warning_close(user=manager, warning_id=warning.pk, status="dismissed")
-    Customer.objects.filter(pk=store.pk).update(grade="C")
+    grade_set(store, grade="C")
     GradeChangeFactory(customer=store, old_grade="A", new_grade="C", as_of=AS_OF)
     scan_churn(as_of=AS_OF)
     assert list(ChurnWarning.objects.filter(customer=store).values_list("status", flat=True)) \

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import psycopg2
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from crm_project.errors import BusinessError
 from crm_project.jobs import LOCK_KEYS, JobBusy
@@ -16,6 +16,7 @@ from customers.grading.selectors import grading_settings_get
 from customers.grading.services import grading_settings_update
 from customers.models import (
     Customer,
+    CustomerGrade,
     CustomerStatus,
     GradeChange,
     GradeSnapshot,
@@ -23,7 +24,7 @@ from customers.models import (
     JobStatus,
     MonthlyPurchase,
 )
-from customers.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory, grade_set
 from customers.tests.grading_factories import MonthlyPurchaseFactory
 
 AS_OF = datetime.date(2026, 11, 23)
@@ -154,8 +155,8 @@ def test_closed_and_suspended_stores_are_not_graded(db, territory):
 def test_upgrades_and_downgrades_are_recorded_once(db, territory):
     falling = store_buying("100", code="440100000001", territory=territory)
     rising = store_buying("9000", code="440100000002", territory=territory)
-    Customer.objects.filter(pk=falling.pk).update(grade="A", monthly_average=Decimal("9000"))
-    Customer.objects.filter(pk=rising.pk).update(grade="C")
+    grade_set(falling, grade="A", monthly_average=Decimal("9000"))
+    grade_set(rising, grade="C")
     recompute_grades(as_of=AS_OF)
     recompute_grades(as_of=AS_OF)
     changes = sorted(GradeChange.objects.values_list("customer__code", "old_grade",
@@ -189,7 +190,7 @@ def test_a_future_date_is_refused_and_nothing_is_written(db, territory):
 
 def test_an_empty_window_is_refused_and_grades_are_kept(db, territory):
     store = store_buying("1000", territory=territory)
-    Customer.objects.filter(pk=store.pk).update(grade="B")
+    grade_set(store, grade="B")
     with pytest.raises(BusinessError) as refused:
         recompute_grades(as_of=datetime.date(2026, 3, 15))
     assert refused.value.field == "as_of"
@@ -199,7 +200,7 @@ def test_an_empty_window_is_refused_and_grades_are_kept(db, territory):
 
 def test_a_failed_run_leaves_the_previous_grades_and_is_recorded(db, territory, monkeypatch):
     store = store_buying("1000", territory=territory)
-    Customer.objects.filter(pk=store.pk).update(grade="C", monthly_average=Decimal("1"))
+    grade_set(store, grade="C", monthly_average=Decimal("1"))
     real = jobs._grades_recompute_locked
 
     def write_then_fail(**kwargs):
@@ -282,17 +283,103 @@ def test_a_new_month_rewrites_only_the_stores_whose_grading_changed(db, territor
         latest.grade, latest.tier, latest.monthly_average, datetime.date(2026, 11, 1))
 
 
-def test_snapshots_have_no_database_constraint_but_go_with_a_deleted_store(db, territory):
-    """No foreign key in the database (its per-row check at commit was the slowest part of
-    a monthly run); a store deleted through Django still takes its snapshots with it."""
-    store = store_buying("1000", territory=territory)
-    recompute_grades(as_of=AS_OF)
+def _row_versions(table: str) -> dict:
+    """Each row's creating transaction (xmin): a rewritten row gets a new one."""
     with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(
-            cursor, GradeSnapshot._meta.db_table)
-    assert not [name for name, spec in constraints.items() if spec["foreign_key"]]
+        cursor.execute(f"SELECT {'customer_id' if 'grade' in table else 'id'}, xmin::text "
+                       f"FROM {table}")
+        return dict(cursor.fetchall())
+
+
+def test_a_new_month_rewrites_the_narrow_grade_rows_and_not_the_customer_rows(db, territory):
+    """A million stores a month: the run writes CustomerGrade rows, never the wide
+    customer rows (the old way rewrote every one of them)."""
+    stores = [store_buying(str(1000 * n), territory=territory) for n in (1, 2, 3)]
+    recompute_grades(as_of=datetime.date(2026, 10, 20))
+    customers_before = _row_versions(Customer._meta.db_table)
+    grades_before = _row_versions(CustomerGrade._meta.db_table)
+    run = recompute_grades(as_of=AS_OF)
+    assert run.details["customers_updated"] == 3
+    assert _row_versions(Customer._meta.db_table) == customers_before
+    grades_after = _row_versions(CustomerGrade._meta.db_table)
+    assert set(grades_after) == {s.pk for s in stores}
+    assert all(grades_after[pk] != grades_before[pk] for pk in grades_after)
+    assert set(Customer.objects.values_list("grade_as_of", flat=True)) == {
+        datetime.date(2026, 11, 1)}
+
+
+def test_a_store_closed_after_grading_keeps_its_last_grade_through_a_rewrite(db, territory):
+    kept = store_buying("9000", territory=territory)
+    others = [store_buying(str(100 * n), territory=territory) for n in (1, 2, 3)]
+    recompute_grades(as_of=datetime.date(2026, 10, 20))
+    graded = Customer.objects.get(pk=kept.pk)
+    Customer.objects.filter(pk=kept.pk).update(status=CustomerStatus.CLOSED)
+    run = recompute_grades(as_of=AS_OF)  # a new month: every open store's row changes
+    assert run.details["customers_updated"] == 3
+    closed = Customer.objects.get(pk=kept.pk)
+    assert (closed.grade, closed.monthly_average, closed.grade_as_of) == (
+        graded.grade, graded.monthly_average, datetime.date(2026, 10, 1))
+    assert set(Customer.objects.filter(pk__in=[s.pk for s in others]).values_list(
+        "grade_as_of", flat=True)) == {datetime.date(2026, 11, 1)}
+
+
+def test_a_rerun_where_few_grades_change_updates_those_rows_alone(db, territory):
+    """Under a quarter changed (jobs.REWRITE_SHARE): the run updates in place, the other
+    grade rows keep their versions."""
+    stores = [store_buying(str(1000 * n), territory=territory) for n in range(1, 9)]
+    recompute_grades(as_of=AS_OF)
+    before = _row_versions(CustomerGrade._meta.db_table)
+    MonthlyPurchase.objects.filter(customer=stores[0]).update(amount=Decimal("1001"))
+    run = recompute_grades(as_of=AS_OF)
+    assert run.details["customers_updated"] == 1
+    after = _row_versions(CustomerGrade._meta.db_table)
+    assert [pk for pk in after if after[pk] != before[pk]] == [stores[0].pk]
+    assert Customer.objects.get(pk=stores[0].pk).monthly_average == Decimal("1001.00")
+
+
+def test_the_grade_reads_through_the_customer_everywhere(db, territory):
+    """Filters, order, values, related access and FOR UPDATE see the grade table."""
+    graded = CustomerFactory(territory=territory, grade="A", tier=7,
+                             monthly_average=Decimal("12.50"))
+    never = CustomerFactory(territory=territory)
+    assert list(Customer.objects.filter(grade="A")) == [graded]
+    assert list(Customer.objects.filter(grade="").values_list("pk", flat=True)) == [never.pk]
+    assert list(Customer.objects.order_by("monthly_average").values_list(
+        "pk", flat=True)) == [graded.pk, never.pk]
+    assert Customer.objects.get(pk=never.pk).grade == ""
+    assert Customer.objects.get(pk=never.pk).monthly_average is None
+    snapshot = GradeSnapshot.objects.create(
+        customer=graded, month=datetime.date(2026, 11, 1), as_of=AS_OF, grade="A", tier=7,
+        monthly_average=Decimal("12.50"), rank=1, cumulative_share=0, window_months=3,
+        counted_months=3, method="cumulative_share")
+    related = GradeSnapshot.objects.select_related("customer__grading").get(pk=snapshot.pk)
+    assert (related.customer.grade, related.customer.tier) == ("A", 7)
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().get(pk=graded.pk)
+    assert locked.get_grade_display() == "A"
+    graded.grade = "C"  # in memory only: the grade is written by the grading run
+    graded.save()
+    graded.refresh_from_db()
+    assert graded.grade == "A"
+
+
+def test_snapshots_have_no_database_constraint_but_go_with_a_deleted_store(db, territory):
+    """No foreign key in the database on what the run writes per store (its per-row check
+    at commit was the slowest part of a monthly run); a store deleted through Django still
+    takes its snapshots, grade and grade changes with it."""
+    store = store_buying("1000", territory=territory)
+    grade_set(store, grade="C")  # alone, it becomes A
+    recompute_grades(as_of=AS_OF)
+    assert GradeChange.objects.filter(customer=store).exists()
+    for model in (GradeSnapshot, GradeChange, CustomerGrade):
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(
+                cursor, model._meta.db_table)
+        assert not [name for name, spec in constraints.items() if spec["foreign_key"]]
     store.delete()
     assert not GradeSnapshot.objects.exists()
+    assert not GradeChange.objects.exists()
+    assert not CustomerGrade.objects.exists()
 
 
 def _partition_of(month: datetime.date) -> str | None:

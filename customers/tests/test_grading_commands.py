@@ -23,7 +23,7 @@ from customers.models import (
     JobStatus,
     WarningStatus,
 )
-from customers.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory, grade_set
 from customers.tests.grading_factories import (
     ChurnWarningFactory,
     GradeChangeFactory,
@@ -64,7 +64,7 @@ def test_recompute_grades_command_grades_as_of_the_date_and_says_so(db, store, o
     assert (run.kind, run.as_of, run.status) == (JobKind.GRADES, AS_OF, JobStatus.SUCCEEDED)
     # The month's first run: its snapshots written into a partition of their own.
     assert set(run.details["seconds"]) == {"compute", "snapshot_insert", "grade_changes",
-                                           "customer_update", "snapshot_attach", "commit"}
+                                           "grade_write", "snapshot_attach", "commit"}
 
 
 @pytest.mark.parametrize("as_of, message", [
@@ -144,14 +144,14 @@ def test_bad_churn_settings_are_refused_with_the_field(db, admin_user, data, fie
 
 
 def test_a_store_back_to_its_old_grade_has_its_grade_drop_warning_resolved(db, store):
-    Customer.objects.filter(pk=store.pk).update(grade="C")
+    grade_set(store, grade="C")
     GradeChangeFactory(customer=store, old_grade="A", new_grade="C",
                        as_of=datetime.date(2026, 11, 1))
     scan_churn(as_of=AS_OF)
     warning = ChurnWarning.objects.get(customer=store, reason="grade_drop")
     assert warning.status == WarningStatus.OPEN
 
-    Customer.objects.filter(pk=store.pk).update(grade="A")  # graded A again
+    grade_set(store, grade="A")  # graded A again
     with translation.override("en"):
         run = scan_churn(as_of=AS_OF)
 
@@ -163,11 +163,11 @@ def test_a_store_back_to_its_old_grade_has_its_grade_drop_warning_resolved(db, s
 
 
 def test_a_store_still_below_its_old_grade_keeps_its_warning(db, store):
-    Customer.objects.filter(pk=store.pk).update(grade="C")
+    grade_set(store, grade="C")
     GradeChangeFactory(customer=store, old_grade="A", new_grade="C",
                        as_of=datetime.date(2026, 11, 1))
     scan_churn(as_of=AS_OF)
-    Customer.objects.filter(pk=store.pk).update(grade="B")  # better, still below A
+    grade_set(store, grade="B")  # better, still below A
     scan_churn(as_of=AS_OF)
     warning = ChurnWarning.objects.get(customer=store, reason="grade_drop")
     assert (warning.status, warning.score, warning.evidence["new_grade"]) == (

@@ -13,7 +13,7 @@ from customers.models import (
     MonthlyPurchase,
     Rating,
 )
-from customers.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory, grade_set
 
 pytestmark = pytest.mark.django_db
 MONTH = date(2026, 11, 1)
@@ -105,12 +105,10 @@ def test_criteria_combine_and_every_edit_is_kept(territory):
     settings = _settings(grades="A", min_growth_percent=Decimal("0"),
                          min_cooperation=CooperationLevel.FAIR)
     both = _rated(territory, Rating.GOOD, Rating.FAIR, Rating.GOOD)
-    both.grade = "A"
-    both.save()
+    grade_set(both, grade="A")
     _bought(both, {date(2025, 9, 1): "100", date(2026, 9, 1): "100"})
     grade_only = _rated(territory, Rating.GOOD, Rating.POOR, Rating.GOOD)
-    grade_only.grade = "A"
-    grade_only.save()
+    grade_set(grade_only, grade="A")
     _bought(grade_only, {date(2025, 9, 1): "100", date(2026, 9, 1): "200"})
 
     propose_key_accounts(month=MONTH)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from customers.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory, grade_set
 
 pytestmark = pytest.mark.django_db
 
@@ -14,8 +14,7 @@ def three_stores(territory, manager):
     stores = []
     for name, average in (("乙店", "300"), ("甲店", "900"), ("丙店", "100")):
         store = CustomerFactory(territory=territory, manager=manager, name=name)
-        store.monthly_average = Decimal(average)
-        store.save(update_fields=["monthly_average"])
+        grade_set(store, monthly_average=Decimal(average))
         stores.append(store)
     return stores
 

@@ -10,8 +10,8 @@ from django.utils import translation
 
 from conftest import api_as
 from crm_project.errors import BusinessError
-from customers.models import Customer, CustomerStatus
-from customers.tests.factories import CustomerFactory
+from customers.models import Customer, CustomerGrade, CustomerStatus
+from customers.tests.factories import CustomerFactory, grade_set
 from phone_orders import allocations, selectors, services
 from phone_orders.models import Allocation, CycleSupply, QuotaBasis, QuotaException, StoreQuota
 from phone_orders.services import current_cycle, quota_for
@@ -46,7 +46,7 @@ def _save(user, product, rows=TABLE):
 
 def _quotas(product) -> dict:
     return dict(StoreQuota.objects.filter(product=product, cycle_start=current_cycle())
-                .values_list("customer__tier", "cartons"))
+                .values_list("customer__grading__tier", "cartons"))
 
 
 # --- Saving a table -------------------------------------------------------------------
@@ -174,8 +174,8 @@ def test_an_exception_beyond_the_supply_is_refused(admin_user, stores, supply, s
 def test_quotas_follow_a_tier_change_at_the_nightly_recompute(admin_user, stores, supply,
                                                               scarce_sku):
     _save(admin_user, scarce_sku)
-    Customer.objects.filter(pk=stores[27].pk).update(tier=10)
-    Customer.objects.filter(pk=stores[5].pk).update(tier=26)
+    grade_set(stores[27], tier=10)
+    grade_set(stores[5], tier=26)
 
     call_command("reallocate_quotas")
 
@@ -209,7 +209,7 @@ def test_a_quota_by_hand_is_refused_once_the_sku_is_allocated(admin_user, stores
 
 def test_supply_changes_reallocate_or_are_refused(admin_user, stores, supply, scarce_sku):
     _save(admin_user, scarce_sku)
-    Customer.objects.filter(pk=stores[5].pk).update(tier=25)
+    grade_set(stores[5], tier=25)
 
     with pytest.raises(BusinessError) as refused:
         services.cycle_supply_set(user=admin_user, product=scarce_sku,
@@ -394,7 +394,7 @@ def test_allocating_20000_stores_takes_a_handful_of_queries(admin_user, stores, 
     assert figures.stores == 20_004
     assert StoreQuota.objects.filter(product=scarce_sku).count() == 20_004
 
-    Customer.objects.filter(tier=30).update(tier=1)
+    CustomerGrade.objects.filter(tier=30).update(tier=1)
     with django_assert_max_num_queries(10):
         allocations.allocation_recompute(allocation=allocation)
     assert not StoreQuota.objects.filter(product=scarce_sku, tier=30).exists()

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from customers.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory, grade_set
 from phone_orders import services
 from phone_orders.models import CallOutcome
 
@@ -78,8 +78,7 @@ def test_each_call_list_row_shows_grade_risk_last_order_and_call_back(client, cl
     from customers.models import ChurnReason, ChurnWarning
 
     first = today_stores[0]
-    first.grade = "A"
-    first.save()
+    grade_set(first, grade="A")
     order = services.order_create(user=clerk, customer=first,
                                   lines=[services.LineRequest(sku, 3)], confirm=True)
     ChurnWarning.objects.create(customer=first, reason=ChurnReason.NO_ORDER, score=70,

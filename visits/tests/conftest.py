@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from customers.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory, grade_set
 from visits.tests.factories import ProductFactory
 
 
@@ -26,8 +26,7 @@ def graded_stores(placed_manager, territory):
         store = CustomerFactory(territory=territory, manager=placed_manager,
                                 latitude=Decimal(f"28.25{n + 1}000"),
                                 longitude=Decimal(f"112.96{n + 1}000"))
-        store.grade = grade
-        store.save(update_fields=["grade"])
+        grade_set(store, grade=grade)
         stores.append(store)
     return stores
 
@@ -40,7 +39,6 @@ def graded_stores_without_start(manager, territory):
         store = CustomerFactory(territory=territory, manager=manager,
                                 latitude=Decimal("28.250000"),
                                 longitude=Decimal(f"{112.96 + 0.01 * n:.6f}"))
-        store.grade = "A"
-        store.save(update_fields=["grade"])
+        grade_set(store, grade="A")
         stores.append(store)
     return stores

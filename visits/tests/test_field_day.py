@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm_project.errors import BusinessError
-from customers.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory, grade_set
 from visits import services
 from visits.models import PlannedVisit, Visit, VisitStatus
 from visits.tests.factories import PlannedVisitFactory
@@ -23,8 +23,7 @@ BEIJING = ("39.904200", "116.407400")
 def changsha_store(territory, manager):
     store = CustomerFactory(territory=territory, manager=manager, name="芙蓉路便利店",
                             latitude=CHANGSHA[0], longitude=CHANGSHA[1])
-    store.grade = "A"
-    store.save(update_fields=["grade"])
+    grade_set(store, grade="A")
     return store
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from crm_project.errors import BusinessError
 from customers.models import ChurnReason, ChurnWarning, CustomerStatus
-from customers.tests.factories import CustomerFactory
+from customers.tests.factories import CustomerFactory, grade_set
 from visits import services
 from visits.models import KeyAim, PlannedVisit, PriceStockRecord, StopStatus, Visit, VisitStatus
 from visits.planner import PlannerConfig
@@ -73,8 +73,7 @@ def test_plan_that_cannot_fit_names_the_stores_and_why(placed_manager, territory
         store = CustomerFactory(territory=territory, manager=placed_manager,
                                 name=f"甲级店{n}", latitude=Decimal("28.251"),
                                 longitude=Decimal("112.961"))
-        store.grade = "A"
-        store.save(update_fields=["grade"])
+        grade_set(store, grade="A")
     # A single working day of 50 minutes holds two 20-minute A visits a week.
     config = PlannerConfig(working_weekdays=(1,), working_minutes=50)
 
