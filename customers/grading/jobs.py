@@ -66,9 +66,9 @@ from .training import churn_model_in_service, churn_risks_score, churn_risks_wri
 
 SCANNED_SQL = ", ".join(f"'{reason}'" for reason in SCANNED_REASONS)
 # From this share of changed grades on, the run writes the grade table anew instead of
-# updating its rows. Measured at a million stores: the new table with its key, foreign key
-# and statistics takes about 3 s whatever changed, while an update in place takes about 9 s
-# when every row changes (a new version and index entry per row), so about a third is
+# updating its rows. Measured at a million stores: the new table with its key, check and
+# statistics takes about 3 s whatever changed, while an update in place took about 9 s
+# when every row changed (a new version and index entry per row), so about a third is
 # where the two meet; a quarter keeps the rewrite for new months (nearly every row changes)
 # and the update for the nightly reruns (a few).
 REWRITE_SHARE = 0.25
