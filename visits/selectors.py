@@ -572,11 +572,13 @@ def visits_by_manager_on(*, user, manager_ids: list[int], day: date) -> dict[int
     for pk in manager_ids:
         row = stops.get(pk, {})
         spent = in_store.get(pk)
+        # The ratio by the planner's rule, as plan_vs_actual reads it (one working day).
+        ratio = (planner.TimeShares(service_minutes=spent.total_seconds() / 60,
+                                    working_minutes=working).customer_time_ratio
+                 if spent is not None else None)
         figures[pk] = {
             "planned": row.get("planned", 0), "done": row.get("done", 0),
-            "missed": row.get("missed", 0),
-            "customer_time_ratio": (spent.total_seconds() / 60 / working
-                                    if spent is not None and working else None)}
+            "missed": row.get("missed", 0), "customer_time_ratio": ratio}
     return figures
 
 

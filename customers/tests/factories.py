@@ -79,9 +79,7 @@ class CustomerFactory(DjangoModelFactory):
         graded = {name: kwargs.pop(name) for name in GRADE_ATTRIBUTES if name in kwargs}
         customer = super()._create(model_class, *args, **kwargs)
         if graded:
-            row = CustomerGrade.objects.create(customer=customer, **{
-                GRADE_ATTRIBUTES[name]: value for name, value in graded.items()})
-            customer.grade_load(row)
+            grade_set(customer, **graded)
         return customer
 
 

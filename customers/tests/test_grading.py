@@ -283,11 +283,11 @@ def test_a_new_month_rewrites_only_the_stores_whose_grading_changed(db, territor
         latest.grade, latest.tier, latest.monthly_average, datetime.date(2026, 11, 1))
 
 
-def _row_versions(table: str) -> dict:
-    """Each row's creating transaction (xmin): a rewritten row gets a new one."""
+def _row_versions(model) -> dict:
+    """Each row's creating transaction (xmin) by primary key: a rewritten row gets a new
+    one."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {'customer_id' if 'grade' in table else 'id'}, xmin::text "
-                       f"FROM {table}")
+        cursor.execute(f"SELECT {model._meta.pk.column}, xmin::text FROM {model._meta.db_table}")
         return dict(cursor.fetchall())
 
 
@@ -296,12 +296,12 @@ def test_a_new_month_rewrites_the_narrow_grade_rows_and_not_the_customer_rows(db
     customer rows (the old way rewrote every one of them)."""
     stores = [store_buying(str(1000 * n), territory=territory) for n in (1, 2, 3)]
     recompute_grades(as_of=datetime.date(2026, 10, 20))
-    customers_before = _row_versions(Customer._meta.db_table)
-    grades_before = _row_versions(CustomerGrade._meta.db_table)
+    customers_before = _row_versions(Customer)
+    grades_before = _row_versions(CustomerGrade)
     run = recompute_grades(as_of=AS_OF)
     assert run.details["customers_updated"] == 3
-    assert _row_versions(Customer._meta.db_table) == customers_before
-    grades_after = _row_versions(CustomerGrade._meta.db_table)
+    assert _row_versions(Customer) == customers_before
+    grades_after = _row_versions(CustomerGrade)
     assert set(grades_after) == {s.pk for s in stores}
     assert all(grades_after[pk] != grades_before[pk] for pk in grades_after)
     assert set(Customer.objects.values_list("grade_as_of", flat=True)) == {
@@ -328,11 +328,11 @@ def test_a_rerun_where_few_grades_change_updates_those_rows_alone(db, territory)
     grade rows keep their versions."""
     stores = [store_buying(str(1000 * n), territory=territory) for n in range(1, 9)]
     recompute_grades(as_of=AS_OF)
-    before = _row_versions(CustomerGrade._meta.db_table)
+    before = _row_versions(CustomerGrade)
     MonthlyPurchase.objects.filter(customer=stores[0]).update(amount=Decimal("1001"))
     run = recompute_grades(as_of=AS_OF)
     assert run.details["customers_updated"] == 1
-    after = _row_versions(CustomerGrade._meta.db_table)
+    after = _row_versions(CustomerGrade)
     assert [pk for pk in after if after[pk] != before[pk]] == [stores[0].pk]
     assert Customer.objects.get(pk=stores[0].pk).monthly_average == Decimal("1001.00")
 
